@@ -1,0 +1,79 @@
+# User Asset Warehouse: the two commands are `make demo` and `make test` (README).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SEED ?= 42
+TIER ?= small
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR := $(CURDIR)
+export GX_ANALYTICS_ENABLED := false
+export USER_ASSETS_RAW_DIR ?= data/raw
+export USER_ASSETS_DUCKDB_PATH ?= warehouse.duckdb
+
+.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED) ## Create .venv and install the locked dependencies
+
+data: $(INSTALLED) ## Generate the sample data (TIER=tiny|small|large, SEED=42) unless present
+	@if [ -f "$(USER_ASSETS_RAW_DIR)/../truth/manifest.json" ] && grep -q '"tier": "$(TIER)"' "$(USER_ASSETS_RAW_DIR)/../truth/manifest.json"; then \
+		echo "Sample data ($(TIER)) already in $(USER_ASSETS_RAW_DIR); 'make clean-data' to regenerate."; \
+	else \
+		rm -rf "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"; \
+		$(BIN)/python -m orchestration.simulate --tier $(TIER) --seed $(SEED) --out "$(USER_ASSETS_RAW_DIR)"; \
+	fi
+
+build: $(INSTALLED) ## dbt build (seeds, models, tests) on $USER_ASSETS_RAW_DIR
+	$(BIN)/dbt build
+
+summary: $(INSTALLED) ## Print rows per layer and rejects per reason of the last build
+	@$(BIN)/python -m orchestration.summary
+
+demo: data build summary ## Install, generate the small sample, build, validate, summarise
+
+test: $(INSTALLED) lint dbt-test ## Every check: ruff, sqlfluff, dbt build on tiny data, pytest
+
+lint: $(INSTALLED) ## ruff and sqlfluff (dbt templater)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint --processes 2 models tests/singular
+
+format: $(INSTALLED) ## Apply ruff format and sqlfluff fix
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix --processes 2 models tests/singular
+
+# The tiny tier, in a temporary folder and DuckDB file (never the demo's); pytest reuses the
+# build through USER_ASSETS_TEST_BUILD_DIR instead of building it again.
+dbt-test: $(INSTALLED)
+	@set -e; work=$$(mktemp -d -t uaw-test-XXXXXX); trap 'rm -rf "$$work"' EXIT; \
+	echo "Test build in $$work"; \
+	$(BIN)/python -m orchestration.simulate --tier tiny --seed 7 --out "$$work/raw" --quiet; \
+	USER_ASSETS_RAW_DIR="$$work/raw" USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" \
+		DBT_TARGET_PATH="$$work/target" DBT_LOG_PATH="$$work/logs" $(BIN)/dbt build; \
+	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest
+
+pytest: $(INSTALLED) ## pytest alone (builds its own tiny warehouse)
+	$(BIN)/pytest
+
+docs: $(INSTALLED) ## Generate dbt docs (serve with: .venv/bin/dbt docs serve --host 127.0.0.1)
+	$(BIN)/dbt docs generate
+	@echo "Docs in target/index.html; serve them with: .venv/bin/dbt docs serve --host 127.0.0.1 --port 8080"
+
+clean: ## Remove build output (keeps .venv and data)
+	rm -rf target logs $(USER_ASSETS_DUCKDB_PATH) exports/*.parquet
+
+clean-data: ## Remove the generated sample data
+	rm -rf "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"

@@ -1,0 +1,89 @@
+{#- JSON access differs by engine; models call these and never name an engine. -#}
+
+{% macro json_is_valid(text) -%}
+    {{ return(adapter.dispatch('json_is_valid', 'user_asset_warehouse')(text)) }}
+{%- endmacro %}
+
+{% macro default__json_is_valid(text) -%}
+    json_valid({{ text }})
+{%- endmacro %}
+
+
+{#- Type of the value at path: OBJECT, ARRAY, VARCHAR, BIGINT, UBIGINT, DOUBLE, BOOLEAN, NULL;
+    SQL null when the path is absent. -#}
+{% macro json_kind(doc, path='$') -%}
+    {{ return(adapter.dispatch('json_kind', 'user_asset_warehouse')(doc, path)) }}
+{%- endmacro %}
+
+{% macro default__json_kind(doc, path) -%}
+    json_type({{ doc }}, '{{ path }}')
+{%- endmacro %}
+
+
+{#- Value at path as text (numbers rendered as text); null when absent or JSON null. -#}
+{% macro json_text(doc, path) -%}
+    {{ return(adapter.dispatch('json_text', 'user_asset_warehouse')(doc, path)) }}
+{%- endmacro %}
+
+{% macro default__json_text(doc, path) -%}
+    json_extract_string({{ doc }}, '{{ path }}')
+{%- endmacro %}
+
+
+{#- Sub-document at path, kept as JSON text (for arrays such as order items). -#}
+{% macro json_value(doc, path) -%}
+    {{ return(adapter.dispatch('json_value', 'user_asset_warehouse')(doc, path)) }}
+{%- endmacro %}
+
+{% macro default__json_value(doc, path) -%}
+    json_extract({{ doc }}, '{{ path }}')
+{%- endmacro %}
+
+
+{#- True when the object at path has only keys from allowed_keys (or is absent / null). -#}
+{% macro json_keys_within(doc, path, allowed_keys) -%}
+    {{ return(adapter.dispatch('json_keys_within', 'user_asset_warehouse')(doc, path, allowed_keys)) }}
+{%- endmacro %}
+
+{% macro default__json_keys_within(doc, path, allowed_keys) -%}
+    coalesce(
+        json_type({{ doc }}, '{{ path }}') = 'NULL'
+        or (
+            json_type({{ doc }}, '{{ path }}') = 'OBJECT'
+            and list_has_all([{{ quoted_list(allowed_keys) }}], json_keys({{ doc }}, '{{ path }}'))
+        ),
+        true
+    )
+{%- endmacro %}
+
+
+{#- Number of elements of the array at path; null when absent or not an array. -#}
+{% macro json_array_length(doc, path) -%}
+    {{ return(adapter.dispatch('json_array_length', 'user_asset_warehouse')(doc, path)) }}
+{%- endmacro %}
+
+{% macro default__json_array_length(doc, path) -%}
+    case when json_type({{ doc }}, '{{ path }}') = 'ARRAY' then json_array_length({{ doc }}, '{{ path }}') end
+{%- endmacro %}
+
+
+{#- A table expression of (position, element) for the array at path, for a lateral join. -#}
+{% macro json_array_elements(doc, path) -%}
+    {{ return(adapter.dispatch('json_array_elements', 'user_asset_warehouse')(doc, path)) }}
+{%- endmacro %}
+
+{% macro default__json_array_elements(doc, path) -%}
+    (
+        select
+            generate_subscripts(elements, 1) as item_number,
+            unnest(elements) as item_doc
+        from (
+            select
+                case
+                    when json_type({{ doc }}, '{{ path }}') = 'ARRAY'
+                        then json_extract({{ doc }}, '{{ path }}[*]')
+                    else []
+                end as elements
+        )
+    )
+{%- endmacro %}

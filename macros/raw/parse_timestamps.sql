@@ -1,0 +1,50 @@
+{#- ISO-8601 text that carries a UTC offset (or Z) to a UTC timestamp; null when the text is not
+    such a timestamp. Text without an offset is ambiguous and yields null. -#}
+{% macro parse_utc_timestamp(text) -%}
+    {{ return(adapter.dispatch('parse_utc_timestamp', 'user_asset_warehouse')(text)) }}
+{%- endmacro %}
+
+{% macro default__parse_utc_timestamp(text) -%}
+    case
+        when regexp_matches({{ text }}, '(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+            then cast(try_cast({{ text }} as timestamptz) at time zone 'UTC' as timestamp)
+    end
+{%- endmacro %}
+
+
+{#- A local timestamp export (no offset, e.g. a CRM file) read in the zone the exporting
+    system uses; text that does carry an offset is honoured. -#}
+{% macro parse_local_timestamp(text, time_zone) -%}
+    {{ return(adapter.dispatch('parse_local_timestamp', 'user_asset_warehouse')(text, time_zone)) }}
+{%- endmacro %}
+
+{% macro default__parse_local_timestamp(text, time_zone) -%}
+    coalesce(
+        {{ parse_utc_timestamp(text) }},
+        cast(timezone('{{ time_zone }}', try_cast({{ text }} as timestamp)) at time zone 'UTC' as timestamp)
+    )
+{%- endmacro %}
+
+
+{#- Integer epoch milliseconds to a UTC timestamp; null outside years 1-9999. -#}
+{% macro epoch_ms_to_timestamp(number) -%}
+    {{ return(adapter.dispatch('epoch_ms_to_timestamp', 'user_asset_warehouse')(number)) }}
+{%- endmacro %}
+
+{% macro default__epoch_ms_to_timestamp(number) -%}
+    case
+        when {{ number }} between -62135596800000 and 253402300799999
+            then epoch_ms({{ number }})
+    end
+{%- endmacro %}
+
+
+{#- The contract's event time: ISO-8601 text with an offset, or integer epoch milliseconds
+    (older SDKs). Returns a UTC timestamp, or null when neither form parses. -#}
+{% macro json_event_time(doc, path) -%}
+    case {{ json_kind(doc, path) }}
+        when 'VARCHAR' then {{ parse_utc_timestamp(json_text(doc, path)) }}
+        when 'BIGINT' then {{ epoch_ms_to_timestamp('try_cast(' ~ json_text(doc, path) ~ ' as bigint)') }}
+        when 'UBIGINT' then {{ epoch_ms_to_timestamp('try_cast(' ~ json_text(doc, path) ~ ' as bigint)') }}
+    end
+{%- endmacro %}

@@ -1,0 +1,89 @@
+{#-
+    One row per non-blank line of the raw files behind a source: file_name (relative to the
+    raw root, e.g. events/dt=2026-03-01/part-0.jsonl), line_number
+    (1-based, physical line in the decompressed file), raw_line and partition_date (the dt=
+    folder, null for unpartitioned sources).
+
+    Lines are read as opaque text, never with a JSON or CSV reader, so that a malformed line is
+    kept with its position instead of being skipped. Blank lines carry nothing and are not
+    counted, as in the contract checker.
+
+    When no file matches: a required source stops the build with an error that names the
+    folder; an optional one yields no rows.
+-#}
+{% macro raw_lines(source_name, table_name, required=false) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {{ return(adapter.dispatch('raw_lines', 'user_asset_warehouse')(relation, source_name, table_name, required)) }}
+{%- endmacro %}
+
+{% macro default__raw_lines(relation, source_name, table_name, required) -%}
+    {#- The graph is empty while dbt parses; only the source() call above matters then. -#}
+    {%- set meta = {} -%}
+    {%- if execute -%}
+        {%- set node = graph.sources['source.user_asset_warehouse.' ~ source_name ~ '.' ~ table_name] -%}
+        {%- set meta = node.config.meta or node.meta -%}
+    {%- endif -%}
+    {%- set raw_glob = meta.get('raw_glob') -%}
+    {%- set is_partitioned = meta.get('partitioned', true) -%}
+    {%- set file_count = 1 -%}
+    {%- if execute and target.name != 'lint' -%}
+        {%- set file_count = run_query("select count(*) from glob('" ~ raw_glob ~ "')").columns[0].values()[0] -%}
+        {%- if file_count == 0 and required -%}
+            {{ exceptions.raise_compiler_error(
+                "No raw files match '" ~ raw_glob ~ "' (source " ~ source_name ~ "." ~ table_name ~ "). "
+                ~ "Point USER_ASSETS_RAW_DIR at a raw landing folder (SPEC section 2), "
+                ~ "or run `make data` to generate the sample data."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+
+    {%- if file_count == 0 %}
+    select
+        cast(null as {{ dbt.type_string() }}) as file_name,
+        cast(null as {{ dbt.type_bigint() }}) as line_number,
+        cast(null as {{ dbt.type_string() }}) as raw_line,
+        cast(null as date) as partition_date
+    where false
+    {%- else %}
+    with
+
+    scanned as (
+
+        -- Numbering the whole scan first and then per file keeps the physical order; a window
+        -- partitioned by file directly on the scan mis-numbers lines (shared/STACK_NOTES.md, 7).
+        select
+            -- The path below the raw root, as the landing contract names files.
+            regexp_extract(
+                filename, '{{ "[^/]+/dt=[^/]+/[^/]+$" if is_partitioned else "[^/]+/[^/]+$" }}'
+            ) as file_name,
+            raw_line,
+            {% if is_partitioned -%}
+            cast(dt as date) as partition_date,
+            {%- else -%}
+            cast(null as date) as partition_date,
+            {%- endif %}
+            row_number() over () as scan_number
+        from {{ relation }}
+
+    ),
+
+    numbered as (
+
+        select
+            file_name,
+            raw_line,
+            partition_date,
+            row_number() over (partition by file_name order by scan_number) as line_number
+        from scanned
+
+    )
+
+    select
+        file_name,
+        line_number,
+        raw_line,
+        partition_date
+    from numbered
+    where trim(coalesce(raw_line, '')) != ''
+    {%- endif %}
+{%- endmacro %}

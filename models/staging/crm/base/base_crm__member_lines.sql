@@ -1,0 +1,70 @@
+{%- set columns = var('crm_columns') %}
+
+with
+
+raw_lines as (
+
+    {{ raw_lines('crm', 'members') }}
+
+),
+
+csv_rows as (
+
+    {{ csv_lines('raw_lines', columns) }}
+
+),
+
+extracted as (
+
+    select
+        file_name,
+        line_number,
+        partition_date,
+        raw_line,
+        csv_reject_reason,
+        {% for column in columns -%}
+            nullif(trim(fields[{{ loop.index }}]), '') as {{ column }}_text,
+        {% endfor -%}
+        {{ parse_local_timestamp(
+            "nullif(trim(fields[" ~ (columns.index('updated_at') + 1) ~ "]), '')",
+            var('crm_time_zone')
+        ) }} as updated_at
+    from csv_rows
+
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when csv_reject_reason is not null then csv_reject_reason
+            when member_id_text is null then 'missing_member_id'
+            when updated_at is null then 'bad_time'
+        end as reject_reason
+    from extracted
+
+),
+
+final as (
+
+    select
+        file_name,
+        line_number,
+        partition_date,
+        raw_line,
+        {% for column in columns if column != 'updated_at' -%}
+            {{ column }}_text,
+        {% endfor -%}
+        updated_at,
+        reject_reason,
+        -- The same member change exported twice is a duplicate.
+        {{ line_status(
+            dedup_keys=['member_id_text', 'updated_at'],
+            order_by=['file_name', 'line_number']
+        ) }} as line_status
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,33 @@
+{%- set identifier_columns = ['member_id', 'account_id', 'phone', 'email', 'unionid'] %}
+
+with
+
+member_lines as (
+
+    select * from {{ ref('base_crm__member_lines') }}
+    where line_status = 'accepted'
+
+),
+
+unpivoted as (
+
+    {% for identifier_type in identifier_columns -%}
+        select
+            member_id_text as member_id,
+            updated_at,
+            '{{ identifier_type }}' as identifier_type,
+            {{ identifier_type }}_text as raw_value
+        from member_lines
+        where {{ identifier_type }}_text is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+normalized as (
+
+    {{ normalize_identifiers('unpivoted', ['member_id', 'updated_at']) }}
+
+)
+
+select * from normalized

@@ -1,0 +1,50 @@
+with
+
+order_lines as (
+
+    select * from {{ ref('base_oms__order_lines') }}
+    where is_latest_state
+
+),
+
+latest_lines as (
+
+    -- Identifiers as the order's latest line states them, like the rest of its state.
+    select
+        order_id,
+        ordered_at,
+        {{ json_text('raw_line', '$.account_id') }} as account_id,
+        {{ json_text('raw_line', '$.receiver_phone') }} as receiver_phone
+    from order_lines
+
+),
+
+unpivoted as (
+
+    select
+        order_id,
+        ordered_at,
+        'account_id' as identifier_type,
+        account_id as raw_value
+    from latest_lines
+    where account_id is not null
+
+    union all
+
+    select
+        order_id,
+        ordered_at,
+        'phone' as identifier_type,
+        receiver_phone as raw_value
+    from latest_lines
+    where receiver_phone is not null
+
+),
+
+normalized as (
+
+    {{ normalize_identifiers('unpivoted', ['order_id', 'ordered_at']) }}
+
+)
+
+select * from normalized

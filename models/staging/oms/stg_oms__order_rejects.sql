@@ -1,0 +1,24 @@
+{{ config(materialized='view') }}
+
+with
+
+lines as (
+
+    select * from {{ ref('base_oms__order_lines') }}
+    where line_status = 'rejected'
+
+),
+
+rejects as (
+
+    select
+        file_name,
+        line_number,
+        partition_date,
+        reject_reason,
+        raw_line
+    from lines
+
+)
+
+select * from rejects

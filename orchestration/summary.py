@@ -1,0 +1,111 @@
+"""Print what a build produced: rows per layer and model, raw lines by fate, rejects by reason.
+
+usage: python -m orchestration.summary [--database PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from orchestration import settings
+
+# Each raw source, the base model that holds every one of its lines, and its rejects model.
+RAW_SOURCES = {
+    "events": "base_tracking__event_lines",
+    "orders": "base_oms__order_lines",
+    "crm_members": "base_crm__member_lines",
+    "campaign_touches": "base_marketing__campaign_touch_lines",
+    "erasure_requests": "base_privacy__erasure_request_lines",
+}
+LAYER_ORDER = ["reference", "staging", "intermediate", "marts", "assets"]
+
+
+def line_fates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int, int]]:
+    """(source, lines, accepted, rejected, duplicates) per raw source."""
+    rows = []
+    for source, model in RAW_SOURCES.items():
+        counts = con.execute(
+            f"""
+            select
+                count(*),
+                count(*) filter (where line_status = 'accepted'),
+                count(*) filter (where line_status = 'rejected'),
+                count(*) filter (where line_status = 'duplicate')
+            from staging.{model}
+            """
+        ).fetchone()
+        rows.append((source, *counts))
+    return rows
+
+
+def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    parts = [
+        f"select '{source}' as source, reject_reason, count(*) as n from staging.{model} "
+        f"where line_status = 'rejected' group by 1, 2"
+        for source, model in RAW_SOURCES.items()
+    ]
+    return con.execute(" union all ".join(parts) + " order by 1, 3 desc, 2").fetchall()
+
+
+def tables_by_layer(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    tables = con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = current_database() and table_schema not in ('information_schema', 'pg_catalog')
+        order by table_schema, table_name
+        """
+    ).fetchall()
+    result = []
+    for schema, table in tables:
+        (count,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+        result.append((schema, table, count))
+    return result
+
+
+def render(database: Path) -> str:
+    out: list[str] = []
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = tables_by_layer(con)
+        out.append(f"Warehouse: {database}")
+        out.append("")
+        out.append("Rows per layer")
+        layers = sorted({t[0] for t in tables}, key=lambda s: (LAYER_ORDER + [s]).index(s))
+        for layer in layers:
+            in_layer = [t for t in tables if t[0] == layer]
+            out.append(f"  {layer:<14}{len(in_layer):>4} relations {sum(t[2] for t in in_layer):>14,} rows")
+            for _, table, count in in_layer:
+                out.append(f"      {table:<46}{count:>14,}")
+        out.append("")
+        out.append("Raw lines by fate (lines = accepted + rejected + duplicates)")
+        out.append(f"  {'source':<18}{'lines':>12}{'accepted':>12}{'rejected':>10}{'duplicates':>12}")
+        for source, lines, accepted, rejected, duplicates in line_fates(con):
+            out.append(f"  {source:<18}{lines:>12,}{accepted:>12,}{rejected:>10,}{duplicates:>12,}")
+        out.append("")
+        out.append("Rejects by reason")
+        for source, reason, n in rejects_by_reason(con):
+            out.append(f"  {source:<18}{reason:<28}{n:>10,}")
+    out.append("")
+    if settings.pii_salt_is_default():
+        out.append(f"Note: {settings.DEFAULT_PII_SALT_NOTE}")
+    out.append("Next: `make docs` for dbt docs; query the tables above with DuckDB (read-only).")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", type=Path, default=settings.duckdb_path())
+    args = parser.parse_args(argv)
+    if not args.database.exists():
+        print(f"No warehouse at {args.database}: run `make build` (or `make demo`) first.", file=sys.stderr)
+        return 1
+    print(render(args.database))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

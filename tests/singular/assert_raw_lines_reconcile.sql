@@ -1,0 +1,60 @@
+-- Nothing is lost (SPEC section 2): for every source, the raw lines read (headers excluded)
+-- equal the staged rows plus the rejects plus the duplicates removed, exactly.
+-- Returns one row per source where the counts disagree.
+{%- set sources = [
+    {'name': 'events', 'source': ('tracking', 'events'), 'has_header': false,
+     'staged': 'stg_tracking__events', 'rejects': 'stg_tracking__event_rejects',
+     'lines': 'base_tracking__event_lines'},
+    {'name': 'orders', 'source': ('oms', 'orders'), 'has_header': false,
+     'staged': 'stg_oms__order_updates', 'rejects': 'stg_oms__order_rejects',
+     'lines': 'base_oms__order_lines'},
+    {'name': 'crm_members', 'source': ('crm', 'members'), 'has_header': true,
+     'staged': 'stg_crm__member_updates', 'rejects': 'stg_crm__member_rejects',
+     'lines': 'base_crm__member_lines'},
+    {'name': 'campaign_touches', 'source': ('marketing', 'campaign_touches'), 'has_header': false,
+     'staged': 'stg_marketing__campaign_touches', 'rejects': 'stg_marketing__campaign_touch_rejects',
+     'lines': 'base_marketing__campaign_touch_lines'},
+    {'name': 'erasure_requests', 'source': ('privacy', 'erasure_requests'), 'has_header': true,
+     'staged': 'stg_privacy__erasure_requests', 'rejects': 'stg_privacy__erasure_request_rejects',
+     'lines': 'base_privacy__erasure_request_lines'},
+] %}
+
+with
+
+{% for s in sources %}
+    {{ s.name }}_raw as (
+
+        {{ raw_lines(s.source[0], s.source[1]) }}
+
+    ),
+
+    {{ s.name }}_counts as (
+
+        select
+            '{{ s.name }}' as source_name,
+            (
+                select count(*) from {{ s.name }}_raw
+                {%- if s.has_header %} where line_number > 1{% endif %}
+            ) as raw_line_count,
+            (select count(*) from {{ ref(s.staged) }}) as staged_count,
+            (select count(*) from {{ ref(s.rejects) }}) as rejected_count,
+            (
+                select count(*) from {{ ref(s.lines) }}
+                where line_status = 'duplicate'
+            ) as duplicate_count
+
+    ),
+
+{% endfor %}
+
+all_counts as (
+
+    {% for s in sources -%}
+        select * from {{ s.name }}_counts
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+)
+
+select * from all_counts
+where raw_line_count != staged_count + rejected_count + duplicate_count
