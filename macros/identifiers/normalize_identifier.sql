@@ -45,7 +45,7 @@
 {% macro is_placeholder_identifier(identifier_type, raw_value) -%}
     {%- set seed_relation = ref('identifier_placeholders') -%}
     {%- set checks = [] -%}
-    {%- if execute and target.name != 'lint' -%}
+    {%- if can_query_warehouse() -%}
         {%- set rows = run_query(
             "select identifier_type, match_type, pattern from " ~ seed_relation
             ~ " order by identifier_type, match_type, pattern"

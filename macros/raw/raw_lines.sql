@@ -26,7 +26,7 @@
     {%- set raw_glob = meta.get('raw_glob') -%}
     {%- set is_partitioned = meta.get('partitioned', true) -%}
     {%- set file_count = 1 -%}
-    {%- if execute and target.name != 'lint' -%}
+    {%- if can_query_warehouse() -%}
         {%- set file_count = run_query("select count(*) from glob('" ~ raw_glob ~ "')").columns[0].values()[0] -%}
         {%- if file_count == 0 and required -%}
             {{ exceptions.raise_compiler_error(

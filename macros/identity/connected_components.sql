@@ -1,0 +1,84 @@
+{#-
+    Connected components of an undirected graph, in SQL that converges for any diameter.
+
+    nodes_sql: a query with a bigint `node_id` column (every node, isolated ones included).
+    edges_sql: a query with bigint `node_a`, `node_b` columns (each edge once, either direction).
+
+    Label propagation with pointer jumping ("hash-min with shortcutting"): every round each
+    node takes the smallest label among itself and its neighbours, then jumps to the label of
+    that label. Labels only decrease and stay node ids of the same component, so the loop stops
+    when a round changes nothing; at that point neighbours agree, so every node carries the
+    smallest node id of its component. Jumping makes the number of rounds grow with the log of
+    the diameter rather than the diameter (a 1,000-node chain takes about 15 rounds).
+
+    There is no fixed depth: `max_rounds` is a safety stop that raises an error instead of
+    returning wrong components. Scratch tables live beside `relation` and are dropped at the
+    end. Returns the name of the relation holding (node_id, component_id); the caller selects
+    from it in the same model and drops it with drop_connected_components_scratch().
+-#}
+{% macro connected_components(relation, nodes_sql, edges_sql, max_rounds=200) -%}
+    {{ return(adapter.dispatch('connected_components', 'user_asset_warehouse')(
+        relation, nodes_sql, edges_sql, max_rounds
+    )) }}
+{%- endmacro %}
+
+{% macro default__connected_components(relation, nodes_sql, edges_sql, max_rounds) -%}
+    {%- set prefix = relation.identifier ~ '__cc_' -%}
+    {%- set edges = relation.incorporate(path={'identifier': prefix ~ 'edges'}) -%}
+    {%- set labels = relation.incorporate(path={'identifier': prefix ~ 'labels'}) -%}
+    {%- set next_labels = relation.incorporate(path={'identifier': prefix ~ 'labels_next'}) -%}
+
+    {%- if not can_query_warehouse() -%}
+        {{ return(labels) }}
+    {%- endif -%}
+
+    {%- do run_query('create or replace table ' ~ edges ~ ' as '
+        ~ 'select node_a as src, node_b as dst from (' ~ edges_sql ~ ') as e where node_a != node_b '
+        ~ 'union all select node_b as src, node_a as dst from (' ~ edges_sql ~ ') as e where node_a != node_b') -%}
+    {%- do run_query('create or replace table ' ~ labels ~ ' as '
+        ~ 'select distinct node_id, node_id as label from (' ~ nodes_sql ~ ') as n') -%}
+
+    {%- set state = namespace(converged=false, rounds=0) -%}
+    {%- for round in range(max_rounds) if not state.converged -%}
+        {%- do run_query(
+            'create or replace table ' ~ next_labels ~ ' as '
+            ~ 'with neighbour_min as ('
+            ~ '  select e.src as node_id, min(l.label) as label'
+            ~ '  from ' ~ edges ~ ' as e inner join ' ~ labels ~ ' as l on e.dst = l.node_id'
+            ~ '  group by e.src'
+            ~ '), stepped as ('
+            ~ '  select l.node_id, least(l.label, coalesce(n.label, l.label)) as label'
+            ~ '  from ' ~ labels ~ ' as l left join neighbour_min as n on l.node_id = n.node_id'
+            ~ ') '
+            ~ 'select s.node_id, least(s.label, j.label) as label '
+            ~ 'from stepped as s inner join stepped as j on s.label = j.node_id'
+        ) -%}
+        {%- set changed = run_query(
+            'select count(*) from ' ~ next_labels ~ ' as n inner join ' ~ labels ~ ' as l '
+            ~ 'on n.node_id = l.node_id where n.label != l.label'
+        ).columns[0].values()[0] -%}
+        {%- do run_query('drop table ' ~ labels) -%}
+        {%- do run_query('alter table ' ~ next_labels ~ ' rename to ' ~ labels.identifier) -%}
+        {%- set state.rounds = round + 1 -%}
+        {%- if changed == 0 -%}
+            {%- set state.converged = true -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- if not state.converged -%}
+        {{ exceptions.raise_compiler_error(
+            "connected_components for " ~ relation ~ " did not converge in " ~ max_rounds
+            ~ " rounds; raise max_rounds (the graph may be unusually deep)."
+        ) }}
+    {%- endif -%}
+    {{ log("connected_components: " ~ relation.identifier ~ " converged in " ~ state.rounds ~ " rounds", info=true) }}
+    {%- do run_query('drop table if exists ' ~ edges) -%}
+    {{ return(labels) }}
+{%- endmacro %}
+
+
+{#- Drops the table connected_components() returned; call it from the model's post-hook. -#}
+{% macro drop_connected_components_scratch(relation) -%}
+    {%- set labels = relation.incorporate(path={'identifier': relation.identifier ~ '__cc_labels'}) -%}
+    drop table if exists {{ labels }}
+{%- endmacro %}

@@ -1,0 +1,107 @@
+with
+
+persons as (
+
+    select * from {{ ref('dim_persons') }}
+
+),
+
+nodes as (
+
+    select * from {{ ref('int_identity_nodes') }}
+
+),
+
+edges as (
+
+    select * from {{ ref('int_identity_edges_guarded') }}
+
+),
+
+events as (
+
+    select * from {{ ref('fct_events') }}
+
+),
+
+erased_nodes as (
+
+    select * from {{ ref('int_identity_erased_nodes') }}
+
+),
+
+size_histogram as (
+
+    select
+        'component_size' as metric_group,
+        case
+            when identifier_count <= 5 then lpad(cast(identifier_count as varchar), 2, '0')
+            when identifier_count <= 10 then '06-10'
+            when identifier_count <= 50 then '11-50'
+            else '51+'
+        end as metric,
+        count(*) as metric_value
+    from persons
+    group by 1, 2
+
+),
+
+largest_components as (
+
+    select
+        'largest_component' as metric_group,
+        one_id as metric,
+        identifier_count as metric_value
+    from persons
+    order by identifier_count desc, one_id
+    limit 10
+
+),
+
+quarantine_by_reason as (
+
+    select
+        'quarantined_edges' as metric_group,
+        quarantine_reason as metric,
+        count(*) as metric_value
+    from edges
+    where quarantine_reason is not null
+    group by 1, 2
+
+),
+
+totals as (
+
+    select 'total' as metric_group, 'identifiers' as metric, count(*) as metric_value from nodes
+    union all
+    select 'total', 'blocked_identifiers', count(*) from nodes where is_blocked
+    union all
+    select 'total', 'edges', count(*) from edges
+    union all
+    select 'total', 'merging_edges', count(*) from edges where quarantine_reason is null
+    union all
+    select 'total', 'persons', count(*) from persons
+    union all
+    select 'total', 'persons_with_several_accounts', count(*) from persons where account_id_count > 1
+    union all
+    select 'total', 'erased_identifiers', count(*) from erased_nodes
+    union all
+    select 'total', 'events', count(*) from events
+    union all
+    select 'total', 'unresolved_events', count(*) from events where one_id is null
+
+),
+
+final as (
+
+    select * from size_histogram
+    union all
+    select * from largest_components
+    union all
+    select * from quarantine_by_reason
+    union all
+    select * from totals
+
+)
+
+select * from final

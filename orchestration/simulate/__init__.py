@@ -1,0 +1,1 @@
+"""Sample-data simulator: writes the raw landing contract (SPEC section 2) plus a ground truth."""

@@ -1,0 +1,50 @@
+"""Run dbt against a raw folder in a throwaway directory, the way `make` does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR
+
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def dbt_env(raw_dir: Path, work_dir: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "USER_ASSETS_RAW_DIR": str(raw_dir),
+            # The file stem must stay "warehouse": dbt names the database after it.
+            "USER_ASSETS_DUCKDB_PATH": str(work_dir / "warehouse.duckdb"),
+            "DBT_TARGET_PATH": str(work_dir / "target"),
+            "DBT_LOG_PATH": str(work_dir / "logs"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run_dbt(args: list[str], raw_dir: Path, work_dir: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run a dbt command; the result carries stdout so a test can show why a build failed."""
+    return subprocess.run(
+        [str(DBT), *args],
+        cwd=PROJECT_DIR,
+        env=dbt_env(raw_dir, work_dir, **extra),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def build_or_fail(raw_dir: Path, work_dir: Path, **extra: str) -> Path:
+    """`dbt build` into work_dir; returns the DuckDB file or fails the test with dbt's output."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    result = run_dbt(["build"], raw_dir, work_dir, **extra)
+    if result.returncode != 0:
+        raise AssertionError(f"dbt build failed ({result.returncode}):\n{result.stdout[-6000:]}")
+    return work_dir / "warehouse.duckdb"
