@@ -4,12 +4,14 @@
     nodes_sql: a query with a bigint `node_id` column (every node, isolated ones included).
     edges_sql: a query with bigint `node_a`, `node_b` columns (each edge once, either direction).
 
-    Label propagation with pointer jumping ("hash-min with shortcutting"): every round each
-    node takes the smallest label among itself and its neighbours, then jumps to the label of
-    that label. Labels only decrease and stay node ids of the same component, so the loop stops
-    when a round changes nothing; at that point neighbours agree, so every node carries the
-    smallest node id of its component. Jumping makes the number of rounds grow with the log of
-    the diameter rather than the diameter (a 1,000-node chain takes about 15 rounds).
+    Min-label hooking with pointer jumping (in the spirit of Shiloach-Vishkin): every round each
+    node looks at the smallest label among itself and its neighbours (its reach); the node that
+    is a label (the root of a tree of nodes carrying it) takes the smallest reach of its whole
+    tree, so trees merge as a block; then every node jumps to the label of its label. Labels
+    only decrease and stay node ids of the same component, so the loop stops when a round
+    changes nothing; at that point labels agree across every edge, so each node carries the
+    smallest node id of its component. Hooking whole trees and jumping keep the number of rounds
+    near the log of the component size, not its diameter (tests: a 1,000-node chain).
 
     There is no fixed depth: `max_rounds` is a safety stop that raises an error instead of
     returning wrong components. Scratch tables live beside `relation` and are dropped at the
@@ -46,12 +48,17 @@
             ~ '  select e.src as node_id, min(l.label) as label'
             ~ '  from ' ~ edges ~ ' as e inner join ' ~ labels ~ ' as l on e.dst = l.node_id'
             ~ '  group by e.src'
-            ~ '), stepped as ('
-            ~ '  select l.node_id, least(l.label, coalesce(n.label, l.label)) as label'
+            ~ '), node_min as ('
+            ~ '  select l.node_id, l.label, least(l.label, coalesce(n.label, l.label)) as reach'
             ~ '  from ' ~ labels ~ ' as l left join neighbour_min as n on l.node_id = n.node_id'
+            ~ '), tree_min as ('
+            ~ '  select label as node_id, min(reach) as reach from node_min group by label'
+            ~ '), hooked as ('
+            ~ '  select m.node_id, least(m.reach, coalesce(t.reach, m.reach)) as label'
+            ~ '  from node_min as m left join tree_min as t on m.node_id = t.node_id'
             ~ ') '
-            ~ 'select s.node_id, least(s.label, j.label) as label '
-            ~ 'from stepped as s inner join stepped as j on s.label = j.node_id'
+            ~ 'select h.node_id, least(h.label, j.label) as label '
+            ~ 'from hooked as h inner join hooked as j on h.label = j.node_id'
         ) -%}
         {%- set changed = run_query(
             'select count(*) from ' ~ next_labels ~ ' as n inner join ' ~ labels ~ ' as l '
