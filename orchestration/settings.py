@@ -10,6 +10,8 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PII_SALT_NOTE = "USER_ASSETS_PII_SALT is not set: the public development salt is in use."
+# Must equal the default in macros/pii/hash_identifier.sql (pii_salt); a test checks they agree.
+DEFAULT_PII_SALT = "user-asset-warehouse-development-salt"
 
 
 def _resolve(value: str) -> Path:
@@ -35,3 +37,7 @@ def duckdb_path() -> Path:
 
 def pii_salt_is_default() -> bool:
     return not os.environ.get("USER_ASSETS_PII_SALT")
+
+
+def pii_salt() -> str:
+    return os.environ.get("USER_ASSETS_PII_SALT") or DEFAULT_PII_SALT

@@ -1,0 +1,142 @@
+"""Properties of a real build on the simulator's tiny tier: nothing lost, every deliberately bad
+line rejected for the reason the simulator wrote it with, no raw PII past staging, identity
+accuracy, erasure, and identical identity marts on a rebuild."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration import identity_eval, settings
+from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_helpers import build_or_fail
+from orchestration.tests.test_dirty_raw import BASE_MODELS, PII_ALLOWED, pii_in_string_columns
+from orchestration.tests.tiny_build import TinyBuild
+
+STAGED = {
+    "events": ("stg_tracking__events", "stg_tracking__event_rejects"),
+    "orders": ("stg_oms__order_updates", "stg_oms__order_rejects"),
+    "crm_members": ("stg_crm__member_updates", "stg_crm__member_rejects"),
+    "campaign_touches": ("stg_marketing__campaign_touches", "stg_marketing__campaign_touch_rejects"),
+    "erasure_requests": ("stg_privacy__erasure_requests", "stg_privacy__erasure_request_rejects"),
+}
+IDENTITY_MARTS = ["bdg_identifiers_to_persons", "dim_persons", "fct_events", "fct_identity_graph_health"]
+
+
+@pytest.fixture(scope="module")
+def con(tiny: TinyBuild) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(tiny.database), read_only=True)
+    yield connection
+    connection.close()
+
+
+def count_raw_lines(raw: Path) -> Counter[str]:
+    """Non-blank data lines per source, read with plain Python (CSV headers excluded)."""
+    counts: Counter[str] = Counter()
+    for source in BASE_MODELS:
+        for path in sorted((raw / source).rglob("*")):
+            if not path.is_file():
+                continue
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding="utf-8") as f:
+                lines = [line for line in f if line.strip()]
+            counts[source] += len(lines) - (1 if path.suffix == ".csv" else 0)
+    return counts
+
+
+def test_every_raw_line_is_accounted_for(tiny: TinyBuild, con: duckdb.DuckDBPyConnection) -> None:
+    raw_counts = count_raw_lines(tiny.raw)
+    for source, base in BASE_MODELS.items():
+        staged, rejects = STAGED[source]
+        (lines, staged_rows, rejected_rows, duplicates) = con.execute(
+            f"""select
+                (select count(*) from staging.{base}),
+                (select count(*) from staging.{staged}),
+                (select count(*) from staging.{rejects}),
+                (select count(*) from staging.{base} where line_status = 'duplicate')"""
+        ).fetchone()
+        assert lines == raw_counts[source], source
+        assert staged_rows + rejected_rows + duplicates == raw_counts[source], source
+
+
+def test_bad_lines_are_rejected_with_the_simulators_reason(tiny: TinyBuild, con: duckdb.DuckDBPyConnection) -> None:
+    truth = pd.read_parquet(tiny.truth / "bad_lines.parquet")
+    expected = {(r.file, int(r.line_number)): r.reason for r in truth.itertuples()}
+    actual = {}
+    for base in BASE_MODELS.values():
+        for file_name, line_number, status, reason in con.execute(
+            f"select file_name, line_number, line_status, reject_reason from staging.{base} where line_status != 'accepted'"
+        ).fetchall():
+            actual[(file_name, line_number)] = reason if status == "rejected" else "duplicate"
+    assert len(expected) > 50  # the tiny tier carries dirt of every kind
+    assert actual == expected
+
+
+def test_every_good_event_reaches_staging(tiny: TinyBuild, con: duckdb.DuckDBPyConnection) -> None:
+    truth_events = set(pd.read_parquet(tiny.truth / "events.parquet")["event_id"])
+    staged = {r[0] for r in con.execute("select event_id from staging.stg_tracking__events").fetchall()}
+    assert truth_events <= staged
+
+
+def test_no_raw_pii_outside_base_and_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    # Every string column of every schema (intermediate and marts included) is scanned.
+    assert pii_in_string_columns(con, exclude=PII_ALLOWED) == []
+
+
+def test_identity_accuracy_on_tiny(tiny: TinyBuild) -> None:
+    scores = identity_eval.evaluate(tiny.database, tiny.truth, settings.pii_salt())
+    assert scores["identifiers"].items > 100
+    assert scores["identifiers"].precision >= 0.995, scores
+    assert scores["identifiers"].recall >= 0.98, scores
+    assert scores["events"].precision >= 0.995, scores
+    assert scores["events"].recall >= 0.98, scores
+
+
+def test_erased_persons_leave_no_trace(tiny: TinyBuild, con: duckdb.DuckDBPyConnection) -> None:
+    """Every identifier the evidence links to an erased identifier, and every event carrying one,
+    is gone from the marts (what the data never linked to the request cannot be found)."""
+    requests = pd.read_parquet(tiny.truth / "erasures.parquet")  # the valid requests only
+    assert len(requests) > 0
+    salt = settings.pii_salt()
+    evidence = identity_eval.evidence_frame(con, tiny.truth, salt)
+    requested = {identity_eval.hash_key(salt, r.identifier_type, r.identifier_value) for r in requests.itertuples()}
+    erased_groups = set(evidence.loc[evidence["identifier_key"].isin(requested), "evidence_group"])
+    erased_keys = set(evidence.loc[evidence["evidence_group"].isin(erased_groups), "identifier_key"])
+    assert requested <= erased_keys
+    bridge = {r[0] for r in con.execute("select identifier_key from marts.bdg_identifiers_to_persons").fetchall()}
+    assert not erased_keys & bridge
+    erased_events = {
+        r[0]
+        for r in con.execute(
+            "select record_id from intermediate.int_identity_record_identifiers where record_source = 'event'"
+            " and identifier_key in (select unnest(?))",
+            [sorted(erased_keys)],
+        ).fetchall()
+    }
+    events = {r[0] for r in con.execute("select event_id from marts.fct_events").fetchall()}
+    assert erased_events and not erased_events & events
+
+
+def table_checksums(database: Path, tables: list[str]) -> dict[str, str]:
+    with duckdb.connect(str(database), read_only=True) as c:
+        return {
+            t: c.execute(f"select md5(string_agg(cast(m as varchar), '|' order by cast(m as varchar))) from marts.{t} as m")
+            .fetchone()[0]
+            for t in tables
+        }
+
+
+def test_a_rebuild_gives_identical_identity_marts(tiny: TinyBuild, tmp_path: Path) -> None:
+    rebuilt = build_or_fail(tiny.raw, tmp_path)
+    assert table_checksums(rebuilt, IDENTITY_MARTS) == table_checksums(tiny.database, IDENTITY_MARTS)
+
+
+def test_the_default_salt_is_the_same_in_sql_and_python() -> None:
+    macro = (PROJECT_DIR / "macros/pii/hash_identifier.sql").read_text()
+    assert re.search(r"env_var\('USER_ASSETS_PII_SALT', '([^']+)'\)", macro).group(1) == settings.DEFAULT_PII_SALT

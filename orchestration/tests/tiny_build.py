@@ -1,0 +1,45 @@
+"""The tiny-tier warehouse shared by the tests that need a realistic build.
+
+`make test` builds it once (dbt build on the simulator's tiny tier in a temporary folder) and
+passes the folder in USER_ASSETS_TEST_BUILD_DIR; run alone, pytest generates and builds its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_helpers import build_or_fail
+
+TINY_SEED = 7
+
+
+@dataclass(frozen=True)
+class TinyBuild:
+    raw: Path
+    truth: Path
+    database: Path
+
+
+def simulate(tier: str, seed: int, out: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.simulate", "--tier", tier, "--seed", str(seed), "--out", str(out)],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+
+
+def tiny_build(tmp_root: Path) -> TinyBuild:
+    prebuilt = os.environ.get("USER_ASSETS_TEST_BUILD_DIR")
+    if prebuilt:
+        work = Path(prebuilt)
+    else:
+        work = tmp_root
+        simulate("tiny", TINY_SEED, work / "raw")
+        build_or_fail(work / "raw", work)
+    return TinyBuild(raw=work / "raw", truth=work / "truth", database=work / "warehouse.duckdb")
