@@ -60,7 +60,7 @@ format: $(INSTALLED) ## Apply ruff format and sqlfluff fix
 dbt-test: $(INSTALLED)
 	@set -e; work=$$(mktemp -d -t uaw-test-XXXXXX); trap 'rm -rf "$$work"' EXIT; \
 	echo "Test build in $$work"; \
-	$(BIN)/python -m orchestration.simulate --tier tiny --seed 7 --out "$$work/raw" --quiet; \
+	$(BIN)/python -m orchestration.simulate --tier tiny --seed 7 --out "$$work/raw"; \
 	USER_ASSETS_RAW_DIR="$$work/raw" USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" \
 		DBT_TARGET_PATH="$$work/target" DBT_LOG_PATH="$$work/logs" $(BIN)/dbt build; \
 	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest
