@@ -87,3 +87,17 @@
         )
     )
 {%- endmacro %}
+
+
+{#- A JSON object's fields as text columns named after them, in one parse (numbers as their
+    text, nested values as JSON text; absent fields are null). For a select list. -#}
+{% macro json_to_text_columns(doc, fields) -%}
+    {{ return(adapter.dispatch('json_to_text_columns', 'user_asset_warehouse')(doc, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_to_text_columns(doc, fields) -%}
+    unnest(json_transform(
+        {{ doc }},
+        '{ {%- for field in fields %}"{{ field }}":"VARCHAR"{% if not loop.last %},{% endif %}{% endfor -%} }'
+    ))
+{%- endmacro %}

@@ -42,9 +42,15 @@
 {#- The contract's event time: ISO-8601 text with an offset, or integer epoch milliseconds
     (older SDKs). Returns a UTC timestamp, or null when neither form parses. -#}
 {% macro json_event_time(doc, path) -%}
-    case {{ json_kind(doc, path) }}
-        when 'VARCHAR' then {{ parse_utc_timestamp(json_text(doc, path)) }}
-        when 'BIGINT' then {{ epoch_ms_to_timestamp('try_cast(' ~ json_text(doc, path) ~ ' as bigint)') }}
-        when 'UBIGINT' then {{ epoch_ms_to_timestamp('try_cast(' ~ json_text(doc, path) ~ ' as bigint)') }}
+    {{ event_time_from_json_scalar(json_kind(doc, path), json_text(doc, path)) }}
+{%- endmacro %}
+
+
+{#- The same, from a JSON value's kind (json_kind) and text (json_text), already extracted. -#}
+{% macro event_time_from_json_scalar(kind, text) -%}
+    case {{ kind }}
+        when 'VARCHAR' then {{ parse_utc_timestamp(text) }}
+        when 'BIGINT' then {{ epoch_ms_to_timestamp('try_cast(' ~ text ~ ' as bigint)') }}
+        when 'UBIGINT' then {{ epoch_ms_to_timestamp('try_cast(' ~ text ~ ' as bigint)') }}
     end
 {%- endmacro %}

@@ -45,21 +45,46 @@ best_identifier as (
     from event_identifiers
     inner join persons on event_identifiers.identifier_key = persons.identifier_key
     qualify row_number() over (
-        partition by event_identifiers.event_id
-        order by persons.type_priority, persons.identifier_key
-    ) = 1
+            partition by event_identifiers.event_id
+            order by persons.type_priority, persons.identifier_key
+        ) = 1
 
 ),
 
 final as (
 
     select
-        events.*,
+        events.event_id,
         best_identifier.one_id,
-        best_identifier.resolved_via
+        best_identifier.resolved_via,
+        events.app_id,
+        events.distinct_id,
+        events.product_id,
+        events.order_id,
+        events.campaign_id,
+        events.coupon_id,
+        events.event_name,
+        events.channel,
+        events.category,
+        events.currency,
+        events.search_term,
+        events.page,
+        events.referrer,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
+        events.price_amount,
+        events.order_amount,
+        events.quantity,
+        events.event_at,
+        events.received_at,
+        events.event_date
     from events
     left join best_identifier on events.event_id = best_identifier.event_id
-    where events.event_id not in (select event_id from events_with_erased_identifiers)
+    where
+        events.event_id not in (
+            select events_with_erased_identifiers.event_id from events_with_erased_identifiers
+        )
 
 )
 

@@ -89,7 +89,7 @@ broken_limits as (
     inner join link_limits
         on
             link_limits.identifier_type in (degrees.identifier_type, '*')
-            and link_limits.linked_type = degrees.linked_type
+            and degrees.linked_type = link_limits.linked_type
             and degrees.linked_count > link_limits.max_linked
     group by 1, 2
 

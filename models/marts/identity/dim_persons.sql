@@ -22,7 +22,8 @@ identifier_counts as (
         max(last_seen_at) as last_seen_at,
         count(*) as identifier_count,
         {% for identifier_type in var('identity_types') + ['member_id'] -%}
-        count(*) filter (where identifier_type = '{{ identifier_type }}') as {{ identifier_type }}_count,
+            count(*) filter (where identifier_type = '{{ identifier_type }}')
+                as {{ identifier_type }}_count,
         {% endfor -%}
         count(*) filter (where identifier_type = 'account_id') > 0 as has_account
     from persons
@@ -49,7 +50,7 @@ final as (
         identifier_counts.anchor_identifier_type,
         identifier_counts.identifier_count,
         {% for identifier_type in var('identity_types') + ['member_id'] -%}
-        identifier_counts.{{ identifier_type }}_count,
+            identifier_counts.{{ identifier_type }}_count,
         {% endfor -%}
         identifier_counts.has_account,
         coalesce(event_counts.event_count, 0) as event_count,

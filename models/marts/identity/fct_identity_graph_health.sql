@@ -53,7 +53,7 @@ largest_components as (
         one_id as metric,
         identifier_count as metric_value
     from persons
-    order by identifier_count desc, one_id
+    order by 3 desc, 2 asc
     limit 10
 
 ),
@@ -72,23 +72,79 @@ quarantine_by_reason as (
 
 totals as (
 
-    select 'total' as metric_group, 'identifiers' as metric, count(*) as metric_value from nodes
+    select
+        'total' as metric_group,
+        'identifiers' as metric,
+        count(*) as metric_value
+    from nodes
+
     union all
-    select 'total', 'blocked_identifiers', count(*) from nodes where is_blocked
+
+    select
+        'total' as metric_group,
+        'blocked_identifiers' as metric,
+        count(*) as metric_value
+    from nodes
+    where is_blocked
+
     union all
-    select 'total', 'edges', count(*) from edges
+
+    select
+        'total' as metric_group,
+        'edges' as metric,
+        count(*) as metric_value
+    from edges
+
     union all
-    select 'total', 'merging_edges', count(*) from edges where quarantine_reason is null
+
+    select
+        'total' as metric_group,
+        'merging_edges' as metric,
+        count(*) as metric_value
+    from edges
+    where quarantine_reason is null
+
     union all
-    select 'total', 'persons', count(*) from persons
+
+    select
+        'total' as metric_group,
+        'persons' as metric,
+        count(*) as metric_value
+    from persons
+
     union all
-    select 'total', 'persons_with_several_accounts', count(*) from persons where account_id_count > 1
+
+    select
+        'total' as metric_group,
+        'persons_with_several_accounts' as metric,
+        count(*) as metric_value
+    from persons
+    where account_id_count > 1
+
     union all
-    select 'total', 'erased_identifiers', count(*) from erased_nodes
+
+    select
+        'total' as metric_group,
+        'erased_identifiers' as metric,
+        count(*) as metric_value
+    from erased_nodes
+
     union all
-    select 'total', 'events', count(*) from events
+
+    select
+        'total' as metric_group,
+        'events' as metric,
+        count(*) as metric_value
+    from events
+
     union all
-    select 'total', 'unresolved_events', count(*) from events where one_id is null
+
+    select
+        'total' as metric_group,
+        'unresolved_events' as metric,
+        count(*) as metric_value
+    from events
+    where one_id is null
 
 ),
 

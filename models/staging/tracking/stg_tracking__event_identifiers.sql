@@ -3,7 +3,18 @@ with
 event_lines as (
 
     select * from {{ ref('base_tracking__event_lines') }}
-    where line_status = 'accepted'
+    where line_status = 'accepted' and identities_json is not null
+
+),
+
+with_identities as (
+
+    select
+        event_id,
+        event_at,
+        app_id,
+        {{ json_to_text_columns('identities_json', var('identity_types')) }}
+    from event_lines
 
 ),
 
@@ -15,9 +26,9 @@ unpivoted as (
             event_at,
             app_id,
             '{{ identifier_type }}' as identifier_type,
-            {{ json_text('raw_line', '$.identities.' ~ identifier_type) }} as raw_value
-        from event_lines
-        where {{ json_text('raw_line', '$.identities.' ~ identifier_type) }} is not null
+            {{ identifier_type }} as raw_value
+        from with_identities
+        where {{ identifier_type }} is not null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -7,6 +7,15 @@ event_lines as (
 
 ),
 
+with_properties as (
+
+    select
+        event_lines.*,
+        {{ json_to_text_columns('properties_json', var('event_properties')) }}
+    from event_lines
+
+),
+
 renamed as (
 
     select
@@ -14,29 +23,29 @@ renamed as (
         event_id,
         app_id,
         distinct_id,
-        {{ json_text('raw_line', '$.properties.product_id') }} as product_id,
-        {{ json_text('raw_line', '$.properties.order_id') }} as order_id,
-        {{ json_text('raw_line', '$.properties.campaign_id') }} as campaign_id,
-        {{ json_text('raw_line', '$.properties.coupon_id') }} as coupon_id,
+        product_id,
+        order_id,
+        campaign_id,
+        coupon_id,
 
         -- strings
         event_name,
         channel,
         time_format,
-        {{ json_text('raw_line', '$.properties.category') }} as category,
-        {{ json_text('raw_line', '$.properties.currency') }} as currency,
-        {{ json_text('raw_line', '$.properties.search_term') }} as search_term,
-        {{ json_text('raw_line', '$.properties.page') }} as page,
-        {{ json_text('raw_line', '$.properties.referrer') }} as referrer,
-        {{ json_text('raw_line', '$.properties.utm_source') }} as utm_source,
-        {{ json_text('raw_line', '$.properties.utm_medium') }} as utm_medium,
-        {{ json_text('raw_line', '$.properties.utm_campaign') }} as utm_campaign,
+        category,
+        currency,
+        search_term,
+        page,
+        referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
         file_name as source_file_name,
 
-        -- numerics
-        {{ json_amount('raw_line', '$.properties.price') }} as price_amount,
-        {{ json_amount('raw_line', '$.properties.amount') }} as order_amount,
-        try_cast({{ json_text('raw_line', '$.properties.quantity') }} as integer) as quantity,
+        -- numerics (amounts were validated in base_tracking__event_lines)
+        try_cast(price as decimal(18, 2)) as price_amount,
+        try_cast(amount as decimal(18, 2)) as order_amount,
+        try_cast(quantity as integer) as quantity,
         line_number as source_line_number,
 
         -- timestamps
@@ -44,7 +53,7 @@ renamed as (
         received_at,
         cast(event_at as date) as event_date,
         partition_date
-    from event_lines
+    from with_properties
 
 )
 

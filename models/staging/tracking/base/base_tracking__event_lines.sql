@@ -13,8 +13,31 @@ parsed as (
         line_number,
         partition_date,
         raw_line,
-        case when {{ json_is_valid('raw_line') }} then raw_line end as doc
+        {{ json_is_valid('raw_line') }} as is_valid_json
     from raw_lines
+
+),
+
+fragments as (
+
+    -- Each top-level field is cut out of the line once; the rules below read the small pieces
+    -- instead of parsing the whole line again for every check.
+    select
+        file_name,
+        line_number,
+        partition_date,
+        raw_line,
+        is_valid_json,
+        case when is_valid_json then {{ json_kind('raw_line') }} end as doc_kind,
+        {% for field in [
+            'event_id', 'event', 'time', 'received_at', 'channel', 'app_id', 'distinct_id',
+            'identities', 'properties'
+        ] -%}
+            case when is_valid_json then {{ json_value('raw_line', '$.' ~ field) }} end
+                as {{ field }}_json
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from parsed
 
 ),
 
@@ -26,36 +49,48 @@ extracted as (
         line_number,
         partition_date,
         raw_line,
-        doc,
+        is_valid_json,
+        doc_kind,
+        identities_json,
+        properties_json,
 
         -- ids
-        {{ json_text('doc', '$.event_id') }} as event_id,
-        {{ json_text('doc', '$.app_id') }} as app_id,
-        {{ json_text('doc', '$.distinct_id') }} as distinct_id,
+        {{ json_text('event_id_json', '$') }} as event_id,
+        {{ json_text('app_id_json', '$') }} as app_id,
+        {{ json_text('distinct_id_json', '$') }} as distinct_id,
 
         -- strings
-        {{ json_kind('doc') }} as doc_kind,
-        {{ json_kind('doc', '$.event_id') }} as event_id_kind,
-        {{ json_kind('doc', '$.event') }} as event_kind,
-        {{ json_text('doc', '$.event') }} as event_name,
-        {{ json_text('doc', '$.channel') }} as channel,
-        case
-            when {{ json_kind('doc', '$.time') }} = 'VARCHAR' then 'iso8601'
-            when {{ json_kind('doc', '$.time') }} in ('BIGINT', 'UBIGINT') then 'epoch_ms'
-        end as time_format,
+        {{ json_kind('event_id_json') }} as event_id_kind,
+        {{ json_kind('event_json') }} as event_kind,
+        {{ json_text('event_json', '$') }} as event_name,
+        {{ json_text('channel_json', '$') }} as channel,
+        {{ json_kind('time_json') }} as time_kind,
+        {{ json_text('time_json', '$') }} as time_text,
 
         -- booleans
-        {{ json_keys_within('doc', '$.identities', var('identity_types')) }}
+        {{ json_keys_within('identities_json', '$', var('identity_types')) }}
             as has_known_identities,
-        {{ json_keys_within('doc', '$.properties', var('event_properties')) }}
+        {{ json_keys_within('properties_json', '$', var('event_properties')) }}
             as has_known_properties,
-        {{ json_amount_is_valid('doc', '$.properties.amount') }}
-        and {{ json_amount_is_valid('doc', '$.properties.price') }} as has_valid_amounts,
+        {{ json_amount_is_valid('properties_json', '$.amount') }}
+        and {{ json_amount_is_valid('properties_json', '$.price') }} as has_valid_amounts,
 
         -- timestamps
-        {{ json_event_time('doc', '$.time') }} as event_at,
-        {{ parse_utc_timestamp(json_text('doc', '$.received_at')) }} as received_at
-    from parsed
+        {{ parse_utc_timestamp(json_text('received_at_json', '$')) }} as received_at
+    from fragments
+
+),
+
+timed as (
+
+    select
+        *,
+        {{ event_time_from_json_scalar('time_kind', 'time_text') }} as event_at,
+        case
+            when time_kind = 'VARCHAR' then 'iso8601'
+            when time_kind in ('BIGINT', 'UBIGINT') then 'epoch_ms'
+        end as time_format
+    from extracted
 
 ),
 
@@ -65,7 +100,7 @@ classified as (
     select
         *,
         case
-            when doc is null then 'malformed_json'
+            when not is_valid_json then 'malformed_json'
             when doc_kind != 'OBJECT' then 'not_an_object'
             when coalesce(event_id_kind, '') != 'VARCHAR' or event_id = '' then 'missing_event_id'
             when coalesce(event_kind, '') != 'VARCHAR' then 'missing_event'
@@ -85,7 +120,20 @@ classified as (
             when not has_known_properties then 'unknown_property'
             when not has_valid_amounts then 'bad_amount'
         end as reject_reason
-    from extracted
+    from timed
+
+),
+
+statused as (
+
+    select
+        *,
+        -- SDK retries resend an event: the copy received first is kept.
+        {{ line_status(
+            dedup_keys=['event_id'],
+            order_by=['received_at nulls last', 'file_name', 'line_number']
+        ) }} as line_status
+    from classified
 
 ),
 
@@ -95,7 +143,9 @@ final as (
         file_name,
         line_number,
         partition_date,
-        raw_line,
+        -- An accepted line lives on as its parsed fields; the raw text (with its raw PII) is
+        -- kept only for the lines that did not make it, for the rejects and for audit.
+        case when line_status != 'accepted' then raw_line end as raw_line,
         event_id,
         event_name,
         channel,
@@ -104,13 +154,11 @@ final as (
         time_format,
         event_at,
         received_at,
+        case when line_status = 'accepted' then identities_json end as identities_json,
+        case when line_status = 'accepted' then properties_json end as properties_json,
         reject_reason,
-        -- SDK retries resend an event: the copy received first is kept.
-        {{ line_status(
-            dedup_keys=['event_id'],
-            order_by=['received_at nulls last', 'file_name', 'line_number']
-        ) }} as line_status
-    from classified
+        line_status
+    from statused
 
 )
 
