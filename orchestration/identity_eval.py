@@ -141,9 +141,7 @@ def evaluate(database: Path, truth: Path, salt: str) -> dict[str, PairScores]:
         .groupby("event_id")["evidence_group"]
         .min()
     )
-    event_frame = events.merge(truth_events, on="event_id").merge(
-        event_group, left_on="event_id", right_index=True
-    )
+    event_frame = events.merge(truth_events, on="event_id").merge(event_group, left_on="event_id", right_index=True)
     return {"identifiers": pair_scores(identifiers), "events": pair_scores(event_frame)}
 
 

@@ -74,7 +74,7 @@ def render(database: Path) -> str:
         out.append(f"Warehouse: {database}")
         out.append("")
         out.append("Rows per layer")
-        layers = sorted({t[0] for t in tables}, key=lambda s: (LAYER_ORDER + [s]).index(s))
+        layers = sorted({t[0] for t in tables}, key=lambda s: [*LAYER_ORDER, s].index(s))
         for layer in layers:
             in_layer = [t for t in tables if t[0] == layer]
             out.append(f"  {layer:<14}{len(in_layer):>4} relations {sum(t[2] for t in in_layer):>14,} rows")

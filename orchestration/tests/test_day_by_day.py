@@ -17,7 +17,12 @@ from orchestration.tests.tiny_build import TINY_SEED, TinyBuild
 
 
 def simulate(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "orchestration.simulate", *args], cwd=PROJECT_DIR, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.simulate", *args],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path) -> None:
@@ -33,7 +38,18 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
 
     # The same 122 days generated and built in one go.
     full = tmp_path / "full"
-    simulate("--tier", "tiny", "--seed", str(TINY_SEED), "--days", "122", "--end-date", "2026-04-02", "--out", str(full / "raw"))
+    simulate(
+        "--tier",
+        "tiny",
+        "--seed",
+        str(TINY_SEED),
+        "--days",
+        "122",
+        "--end-date",
+        "2026-04-02",
+        "--out",
+        str(full / "raw"),
+    )
     build_or_fail(full / "raw", full)
 
     assert table_checksums(daily / "warehouse.duckdb", IDENTITY_MARTS) == table_checksums(

@@ -73,7 +73,9 @@ def test_rejects_models_keep_raw_text_and_reason(warehouse: duckdb.DuckDBPyConne
     assert by_position[("events/dt=2026-03-02/part-0.jsonl.gz", 3)][0] == "malformed_json"
 
 
-def test_blank_lines_are_not_counted_and_numbering_survives_them(warehouse: duckdb.DuckDBPyConnection) -> None:
+def test_blank_lines_are_not_counted_and_numbering_survives_them(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
     (line_number,) = warehouse.execute(
         "select source_line_number from staging.stg_tracking__events where event_id = 'e-22'"
     ).fetchone()

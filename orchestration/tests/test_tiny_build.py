@@ -71,7 +71,8 @@ def test_bad_lines_are_rejected_with_the_simulators_reason(tiny: TinyBuild, con:
     actual = {}
     for base in BASE_MODELS.values():
         for file_name, line_number, status, reason in con.execute(
-            f"select file_name, line_number, line_status, reject_reason from staging.{base} where line_status != 'accepted'"
+            f"select file_name, line_number, line_status, reject_reason from staging.{base}"
+            " where line_status != 'accepted'"
         ).fetchall():
             actual[(file_name, line_number)] = reason if status == "rejected" else "duplicate"
     assert len(expected) > 50  # the tiny tier carries dirt of every kind
@@ -126,8 +127,9 @@ def test_erased_persons_leave_no_trace(tiny: TinyBuild, con: duckdb.DuckDBPyConn
 def table_checksums(database: Path, tables: list[str]) -> dict[str, str]:
     with duckdb.connect(str(database), read_only=True) as c:
         return {
-            t: c.execute(f"select md5(string_agg(cast(m as varchar), '|' order by cast(m as varchar))) from marts.{t} as m")
-            .fetchone()[0]
+            t: c.execute(
+                f"select md5(string_agg(cast(m as varchar), '|' order by cast(m as varchar))) from marts.{t} as m"
+            ).fetchone()[0]
             for t in tables
         }
 

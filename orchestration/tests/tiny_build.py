@@ -27,7 +27,17 @@ class TinyBuild:
 
 def simulate(tier: str, seed: int, out: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", "--tier", tier, "--seed", str(seed), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "orchestration.simulate",
+            "--tier",
+            tier,
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
         cwd=PROJECT_DIR,
         check=True,
         capture_output=True,
