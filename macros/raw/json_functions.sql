@@ -89,15 +89,36 @@
 {%- endmacro %}
 
 
-{#- A JSON object's fields as text columns named after them, in one parse (numbers as their
-    text, nested values as JSON text; absent fields are null). For a select list. -#}
+{#- A JSON object's fields in one parse, as a struct: text values (numbers as their text,
+    nested values as JSON text), or with as_json=true JSON fragments whose kind json_kind() can
+    still tell. Absent fields are null. Read a field with struct_field(). -#}
+{% macro json_struct(doc, fields, as_json=false) -%}
+    {{ return(adapter.dispatch('json_struct', 'user_asset_warehouse')(doc, fields, as_json)) }}
+{%- endmacro %}
+
+{% macro default__json_struct(doc, fields, as_json) -%}
+    {%- set value_type = 'JSON' if as_json else 'VARCHAR' -%}
+    json_transform(
+        {{ doc }},
+        '{ {%- for field in fields %}"{{ field }}":"{{ value_type }}"{% if not loop.last %},{% endif %}{% endfor -%} }'
+    )
+{%- endmacro %}
+
+
+{% macro struct_field(struct, field) -%}
+    {{ return(adapter.dispatch('struct_field', 'user_asset_warehouse')(struct, field)) }}
+{%- endmacro %}
+
+{% macro default__struct_field(struct, field) -%}
+    struct_extract({{ struct }}, '{{ field }}')
+{%- endmacro %}
+
+
+{#- The same fields as text columns named after them, for a select list. -#}
 {% macro json_to_text_columns(doc, fields) -%}
     {{ return(adapter.dispatch('json_to_text_columns', 'user_asset_warehouse')(doc, fields)) }}
 {%- endmacro %}
 
 {% macro default__json_to_text_columns(doc, fields) -%}
-    unnest(json_transform(
-        {{ doc }},
-        '{ {%- for field in fields %}"{{ field }}":"VARCHAR"{% if not loop.last %},{% endif %}{% endfor -%} }'
-    ))
+    unnest({{ json_struct(doc, fields) }})
 {%- endmacro %}

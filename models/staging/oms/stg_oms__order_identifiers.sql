@@ -13,8 +13,8 @@ latest_lines as (
     select
         order_id,
         ordered_at,
-        {{ json_text('raw_line', '$.account_id') }} as account_id,
-        {{ json_text('raw_line', '$.receiver_phone') }} as receiver_phone
+        account_id,
+        receiver_phone
     from order_lines
 
 ),

@@ -12,7 +12,7 @@ latest_lines as (
     -- Items as the order's latest line lists them (a status change may repeat or amend them).
     select
         order_id,
-        raw_line
+        items_json
     from order_lines
 
 ),
@@ -24,7 +24,7 @@ items as (
         item.item_number,
         item.item_doc
     from latest_lines,
-        {{ json_array_elements('raw_line', '$.items') }} as item (item_number, item_doc)
+        {{ json_array_elements('items_json', '$') }} as item (item_number, item_doc)
 
 ),
 

@@ -12,18 +12,18 @@ renamed as (
     select
         -- ids
         order_id,
-        nullif(trim({{ json_text('raw_line', '$.account_id') }}), '') as account_id,
+        account_id,
 
         -- strings
         order_status,
-        {{ json_text('raw_line', '$.channel') }} as channel,
-        coalesce({{ json_text('raw_line', '$.currency') }}, 'CNY') as currency,
+        channel,
+        coalesce(currency, 'CNY') as currency,
         file_name as source_file_name,
 
         -- numerics
-        {{ json_amount('raw_line', '$.amount') }} as order_amount,
-        coalesce({{ json_amount('raw_line', '$.discount_amount') }}, 0) as discount_amount,
-        coalesce({{ json_array_length('raw_line', '$.items') }}, 0) as item_count,
+        order_amount,
+        coalesce(discount_amount, 0) as discount_amount,
+        coalesce({{ json_array_length('items_json', '$') }}, 0) as item_count,
         line_number as source_line_number,
 
         -- booleans

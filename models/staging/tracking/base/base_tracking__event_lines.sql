@@ -1,3 +1,8 @@
+{%- set event_fields = [
+    'event_id', 'event', 'time', 'received_at', 'channel', 'app_id', 'distinct_id', 'identities',
+    'properties'
+] %}
+
 with
 
 raw_lines as (
@@ -20,8 +25,8 @@ parsed as (
 
 fragments as (
 
-    -- Each top-level field is cut out of the line once; the rules below read the small pieces
-    -- instead of parsing the whole line again for every check.
+    -- The line is parsed once into its top-level fields, kept as small JSON fragments; the rules
+    -- below read those instead of parsing the whole line again for every check.
     select
         file_name,
         line_number,
@@ -29,15 +34,27 @@ fragments as (
         raw_line,
         is_valid_json,
         case when is_valid_json then {{ json_kind('raw_line') }} end as doc_kind,
-        {% for field in [
-            'event_id', 'event', 'time', 'received_at', 'channel', 'app_id', 'distinct_id',
-            'identities', 'properties'
-        ] -%}
-            case when is_valid_json then {{ json_value('raw_line', '$.' ~ field) }} end
-                as {{ field }}_json
+        case
+            when is_valid_json then {{ json_struct('raw_line', event_fields, as_json=true) }}
+        end as top_level_fields
+    from parsed
+
+),
+
+unpacked as (
+
+    select
+        file_name,
+        line_number,
+        partition_date,
+        raw_line,
+        is_valid_json,
+        doc_kind,
+        {% for field in event_fields -%}
+            {{ struct_field('top_level_fields', field) }} as {{ field }}_json
             {%- if not loop.last %},{% endif %}
         {% endfor %}
-    from parsed
+    from fragments
 
 ),
 
@@ -77,7 +94,7 @@ extracted as (
 
         -- timestamps
         {{ parse_utc_timestamp(json_text('received_at_json', '$')) }} as received_at
-    from fragments
+    from unpacked
 
 ),
 
