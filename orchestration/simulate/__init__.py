@@ -1,1 +1,11 @@
-"""Sample-data simulator: writes the raw landing contract (SPEC section 2) plus a ground truth."""
+"""Sample-data simulator: writes the raw landing contract (SPEC section 2) and a ground truth.
+
+    python -m orchestration.simulate --tier tiny --out data/raw --seed 42
+    python -m orchestration.simulate --land-next-day --out data/raw
+
+See config.py for every rate, model.py for the behaviour and writer.py for the files.
+"""
+
+from .runner import default_truth_dir, generate, land_next_day
+
+__all__ = ["default_truth_dir", "generate", "land_next_day"]

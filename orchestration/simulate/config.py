@@ -26,7 +26,12 @@ class Tier:
 TIERS: dict[str, Tier] = {
     "tiny": Tier(persons=500, days=120, products_per_category=30, erasures_per_day=0.005, families=3, demo_phones=1),
     "small": Tier(
-        persons=50_000, days=365, products_per_category=200, erasures_per_day=0.05, families=200, demo_phones=3
+        persons=50_000,
+        days=365,
+        products_per_category=200,
+        erasures_per_day=0.04,
+        families=200,
+        demo_phones=3,
     ),
     "large": Tier(
         persons=1_000_000,
@@ -184,8 +189,9 @@ BAD_RATES = {
 }
 # Every reason also appears at least once, on the first eligible record on or after this day,
 # so even the tiny tier exercises every code.
-FORCED_START_DAY = {"events": 1, "orders": 2, "crm_members": 3, "campaign_touches": 0, "erasure_requests": 12}
-FORCED_SPACING_DAYS = {"events": 1, "orders": 1, "crm_members": 2, "campaign_touches": 0, "erasure_requests": 9}
+# (Touch reasons are forced onto the first campaigns instead, four per campaign: see model.py.)
+FORCED_START_DAY = {"events": 1, "orders": 2, "crm_members": 3, "erasure_requests": 12}
+FORCED_SPACING_DAYS = {"events": 1, "orders": 1, "crm_members": 2, "erasure_requests": 9}
 
 DUPLICATE_RATES = {"events": 0.005, "orders": 0.002, "campaign_touches": 0.003, "crm_members": 0.004}
 DUPLICATE_LATE_SHARE = 0.2  # share of event retries that arrive a day or more after the original
@@ -198,8 +204,11 @@ TEST_PHONES = ("13800138000", "13900000000")
 # the tiny tier still has one number shared by a crowd.
 TEST_PHONE_SHARE = (0.01, 0.003)
 TEST_PHONE_MIN = (25, 6)
-DIRTY_PHONE_SHARE = 0.2  # phones written as '+86 138-...', '138 0013 8000', '0086...'
+DIRTY_PHONE_SHARE = 0.2  # phones written as '+86 138-...', '138 0013 8000', '0086...' (any source)
 DIRTY_EMAIL_SHARE = 0.15  # upper case with spaces
+CRM_PHONE_PLACEHOLDER_SHARE = 0.01  # members who typed '00000000000'
+CRM_PHONE_EMPTY_SHARE = 0.02  # members who left the phone empty
+CRM_EMAIL_NULL_SHARE = 0.05  # of members without e-mail, rows where the export wrote 'null'
 PLACEHOLDER_RATES = {
     "ios_idfa_zero": 0.02,  # of iOS lines: limited ad tracking
     "android_device": 0.003,  # '0' / 'unknown' / ''
@@ -236,7 +245,12 @@ LOGIN_BASE = (0.75, 0.75, 0.4, 0.35, 0.7, 0.15)
 UNIONID_SHARE = 0.85
 EMAIL_SHARE = 0.45
 CONSENT_SHARE = 0.7
-DAILY_HAZARD = {"phone_change": 0.0004, "device_change": 0.002, "cookie_reset": 0.02, "consent_change": 0.0006}
+DAILY_HAZARD = {
+    "phone_change": 0.0004,
+    "device_change": 0.002,
+    "cookie_reset": 0.02,
+    "consent_change": 0.0006,
+}
 CANCEL_SHARE = 0.08
 REFUND_SHARE = 0.07
 RECEIVER_PHONE_SHARE = 0.65
@@ -249,7 +263,11 @@ CAMPAIGN_EVERY_DAYS = 21
 CAMPAIGN_AUDIENCE_SHARE = 0.35
 CAMPAIGN_EFFECTS = (0.06, 0.0, 0.03)  # added 7-day purchase probability, cycling
 CAMPAIGN_SPLITS = (0.9, 0.5)  # planned treatment share, cycling
-TOUCH_COST_CENTS = {"push": 1, "sms": 5, "email": 1, "wechat_template": 2}  # per treated touch; control costs 0
+TOUCH_COST_CENTS = {
+    "push": 1,
+    "sms": 5,
+    "email": 1,
+    "wechat_template": 2,
+}  # per treated touch; control costs 0
 PUSH_CTR = 0.06
 ERASURE_FORCED_DAYS = (10, 50)  # guarantees a couple of requests even in the tiny tier
-

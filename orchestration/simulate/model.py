@@ -21,7 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import config as C
-from .formats import SHARED_DEVICE_SERIAL, T_ACCOUNT, T_EMAIL, T_MEMBER, T_OPENID, T_PHONE, T_UNIONID, TEST_PHONE_BASE
+from .formats import (
+    SHARED_DEVICE_SERIAL,
+    T_ACCOUNT,
+    T_EMAIL,
+    T_MEMBER,
+    T_OPENID,
+    T_PHONE,
+    T_UNIONID,
+    TEST_PHONE_BASE,
+)
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -41,6 +50,14 @@ BODY_EVENTS = np.array(
 )
 BODY_P = np.array([0.28, 0.36, 0.12, 0.1, 0.06, 0.04, 0.04])
 EVENT_ID_SLOTS = ("dev", "anon", "acct", "open", "union", "phone", "email")
+EVENT_DTYPES = {
+    **dict.fromkeys(("ms", "hi", "lo"), np.int64),
+    **dict.fromkeys(("person", "recv_after", "skew", "did", "p_product", "p_price", "p_order", "p_amount"), np.int32),
+    **dict.fromkeys(("etype", "channel", "tform", "bad", "copy", "p_qty", "p_page", "p_ref", "p_utm"), np.int8),
+    **dict.fromkeys(("p_search", "p_campaign", "p_coupon"), np.int16),
+    **{f"id_{k}": np.int32 for k in EVENT_ID_SLOTS},
+    **{f"var_{k}": np.int8 for k in EVENT_ID_SLOTS},
+}
 
 SEARCH_TERMS = (
     "iphone",
@@ -64,15 +81,46 @@ SEARCH_TERMS = (
     "switch",
     "充电宝",
 )
-PAGES = ("/", "/home", "/category", "/product", "/cart", "/me", "/orders", "/promo/spring", "/live", "/search")
-REFERRERS = ("https://www.baidu.com/", "https://weixin.qq.com/", "https://www.douyin.com/", "https://www.so.com/")
+PAGES = (
+    "/",
+    "/home",
+    "/category",
+    "/product",
+    "/cart",
+    "/me",
+    "/orders",
+    "/promo/spring",
+    "/live",
+    "/search",
+)
+REFERRERS = (
+    "https://www.baidu.com/",
+    "https://weixin.qq.com/",
+    "https://www.douyin.com/",
+    "https://www.so.com/",
+)
 UTMS = (
     ("baidu", "cpc", "brand_search"),
     ("wechat", "social", "moments_ad"),
     ("douyin", "video", "spring_sale"),
     ("newsletter", "email", "weekly"),
 )
-CITIES = ("上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "重庆", "苏州", "天津", "长沙", "青岛")
+CITIES = (
+    "上海",
+    "北京",
+    "广州",
+    "深圳",
+    "杭州",
+    "成都",
+    "南京",
+    "武汉",
+    "西安",
+    "重庆",
+    "苏州",
+    "天津",
+    "长沙",
+    "青岛",
+)
 
 
 class Cols:
@@ -86,7 +134,10 @@ class Cols:
             self.parts[k].append(np.asarray(v))
 
     def done(self) -> dict[str, np.ndarray]:
-        return {k: np.concatenate(v) for k, v in self.parts.items()}
+        """Concatenate once and drop the chunks (the large tier cannot afford two copies)."""
+        if "_done" not in self.__dict__:
+            self._done = {k: np.concatenate(self.parts.pop(k)) for k in list(self.parts)}
+        return self._done
 
 
 @dataclass
@@ -172,9 +223,7 @@ class Simulation:
         self.campaigns: list[Campaign] = []
         self.campaign_audience: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.forced = {
-            s: Forced(
-                list(range(1, len(C.REASONS[s]) + 1)), C.FORCED_START_DAY[s], C.FORCED_SPACING_DAYS[s]
-            )
+            s: Forced(list(range(1, len(C.REASONS[s]) + 1)), C.FORCED_START_DAY[s], C.FORCED_SPACING_DAYS[s])
             for s in ("events", "orders", "crm_members")
         }
         self.forced_erasure = Forced(
@@ -234,9 +283,9 @@ class Simulation:
         self.register_day = np.where(
             newcomer_registers, self.arrival + delay, np.where(late_joiner, rng.geometric(1 / 60, P), -1)
         ).astype(np.int32)
-        self.registered_ms = np.where(
-            self.member, self.start_ms - rng.integers(DAY_MS, 1000 * DAY_MS, P), -1
-        ).astype(np.int64)
+        self.registered_ms = np.where(self.member, self.start_ms - rng.integers(DAY_MS, 1000 * DAY_MS, P), -1).astype(
+            np.int64
+        )
         buyer_p = np.where(self.member, 0.75, 0.5)
         self.buyer = rng.random(P) < buyer_p
         b = C.BGNBD
@@ -257,11 +306,14 @@ class Simulation:
         # number, 3 '00000000000', 4 left empty.
         mode = np.zeros(P, dtype=np.int8)
         u = rng.random(P)
-        mode[u < 0.01] = 3
-        mode[(u >= 0.01) & (u < 0.03)] = 4
+        ph, empty = C.CRM_PHONE_PLACEHOLDER_SHARE, C.CRM_PHONE_EMPTY_SHARE
+        mode[u < ph] = 3
+        mode[(u >= ph) & (u < ph + empty)] = 4
         pre_members = np.flatnonzero(self.member)
+        lo = ph + empty
         for k, (share, floor) in enumerate(zip(C.TEST_PHONE_SHARE, C.TEST_PHONE_MIN, strict=True)):
-            mode[(u >= 0.03 + 0.02 * k) & (u < 0.03 + 0.02 * k + share)] = k + 1
+            mode[(u >= lo) & (u < lo + share)] = k + 1
+            lo += share
             have = int(np.sum(mode[pre_members] == k + 1))
             if have < floor:
                 free = pre_members[mode[pre_members] == 0]
@@ -391,7 +443,8 @@ class Simulation:
         # browsing
         act = np.flatnonzero(arrived)
         n = rng.poisson(self.visit[act] * np.asarray(C.STATE_FACTOR)[self.state[act]])
-        n = np.where(arrived_today[act] & (n == 0), 1, n)  # a newcomer shows up on arrival day
+        if d > 0:  # a newcomer shows up on the arrival day (day 0 holds everyone already known)
+            n = np.where(arrived_today[act] & (n == 0), 1, n)
         browsers = np.concatenate([np.repeat(act, n), back])
         if len(browsers):
             sessions.append(self._sessions(rng, browsers, day_ms, BROWSE))
@@ -525,7 +578,9 @@ class Simulation:
             cancelled=cancelled,
             refunded=refunded,
             receiver_phone=np.where(recv, self.cur_phone[buyers], -1),
-            receiver_var=np.where(recv & (rng.random(n) < 0.25), rng.integers(1, 6, n), 0).astype(np.int8),
+            receiver_var=np.where(recv & (rng.random(n) < C.DIRTY_PHONE_SHARE), rng.integers(1, 6, n), 0).astype(
+                np.int8
+            ),
             created=np.zeros(n, dtype=np.int64),  # filled once the session's events have times
             paid=np.zeros(n, dtype=np.int64),
         )
@@ -564,8 +619,10 @@ class Simulation:
             ident = np.where(use_union, aud, 2 * aud + 1)
         var = np.zeros(n, dtype=np.int8)
         dirty = rng.random(n)
-        var[(kind == T_PHONE) & (dirty < C.DIRTY_PHONE_SHARE)] = 10 + rng.integers(1, 6)
-        var[(kind == T_EMAIL) & (dirty < C.DIRTY_EMAIL_SHARE)] = 10 + rng.integers(1, 4)
+        dirty_phone = (kind == T_PHONE) & (dirty < C.DIRTY_PHONE_SHARE)
+        dirty_email = (kind == T_EMAIL) & (dirty < C.DIRTY_EMAIL_SHARE)
+        var[dirty_phone] = 10 + rng.integers(1, 6, n)[dirty_phone]
+        var[dirty_email] = 10 + rng.integers(1, 4, n)[dirty_email]
         bad = draw_codes(rng, n, list(C.BAD_RATES["campaign_touches"].values()), [None] * 13)
         # the first campaigns carry one line of every touch reason, at most four per campaign
         take = self.forced_touch_reasons[:4] if n >= 20 else []
@@ -641,7 +698,7 @@ class Simulation:
             T_MEMBER,
         )
         ident = np.where(kind == T_PHONE, self.cur_phone[who], who)
-        var = np.where((kind == T_PHONE) & (rng.random(n) < 0.3), 11, 0).astype(np.int8)
+        var = np.where((kind == T_PHONE) & (rng.random(n) < C.DIRTY_PHONE_SHARE), 11, 0).astype(np.int8)
         self.erased_day[who[bad == 0]] = d
         self.erasures.add(
             person=who,
@@ -660,10 +717,11 @@ class Simulation:
         n = len(who)
         mode = self.phone_mode[who]
         phone = np.where(mode == 1, TEST_PHONE_BASE, np.where(mode == 2, TEST_PHONE_BASE + 1, self.cur_phone[who]))
-        pvar = np.where(rng.random(n) < 0.15, 10 + rng.integers(1, 6, n), 0)
+        pvar = np.where(rng.random(n) < C.DIRTY_PHONE_SHARE, 10 + rng.integers(1, 6, n), 0)
         pvar = np.where(mode == 3, 5, np.where(mode == 4, 6, pvar)).astype(np.int8)
-        evar = np.where(rng.random(n) < 0.1, 10 + rng.integers(1, 4, n), 0)
-        evar = np.where(self.has_email[who], evar, np.where(rng.random(n) < 0.05, 3, 6)).astype(np.int8)
+        evar = np.where(rng.random(n) < C.DIRTY_EMAIL_SHARE, 10 + rng.integers(1, 4, n), 0)
+        no_email = np.where(rng.random(n) < C.CRM_EMAIL_NULL_SHARE, 3, 6)  # 'null' or empty
+        evar = np.where(self.has_email[who], evar, no_email).astype(np.int8)
         bad = draw_codes(rng, n, list(C.BAD_RATES["crm_members"].values()), [None] * 3)
         self.forced["crm_members"].apply(d, bad, lambda code: np.ones(n, dtype=bool))
         dup = (rng.random(n) < C.DUPLICATE_RATES["crm_members"]) & (bad == 0)
@@ -715,9 +773,7 @@ class Simulation:
             member & (rng.random(n) < np.asarray(C.LOGIN_BASE)[ch] * self.login_factor[person])
         )
         logged &= member
-        p_explicit = np.select(
-            [kind == DEMO, kind == PURCHASE, np.isin(kind, [BIND, REFUND])], [1.0, 0.3, 0.1], 0.15
-        )
+        p_explicit = np.select([kind == DEMO, kind == PURCHASE, np.isin(kind, [BIND, REFUND])], [1.0, 0.3, 0.1], 0.15)
         explicit = logged & ~s["reg"] & (rng.random(n) < p_explicit)
         body = np.select(
             [kind == BROWSE, kind == PUSH, kind == DEMO, np.isin(kind, [REGISTER, PURCHASE])],
@@ -759,7 +815,11 @@ class Simulation:
         si, slot, etype = si[o], slot[o], etype[o]
         m = len(si)
         first = np.r_[True, si[1:] != si[:-1]]
-        gap = np.where(etype == C.EV["pay_order"], 10_000 + rng.exponential(60_000, m), 2_000 + rng.exponential(25_000, m))
+        gap = np.where(
+            etype == C.EV["pay_order"],
+            10_000 + rng.exponential(60_000, m),
+            2_000 + rng.exponential(25_000, m),
+        )
         gap = np.where(first, 0, gap).astype(np.int64)
         cs = np.cumsum(gap)
         base = np.maximum.accumulate(np.where(first, cs, 0))
@@ -860,7 +920,11 @@ class Simulation:
         npc = self.n_products_per_cat
         needs_prod = np.isin(etype, [C.EV[e] for e in ("product_view", "add_to_cart", "favorite", "share")])
         cat = np.where(rng.random(m) < 0.65, self.pref_cat[p], rng.integers(0, 6, m))
-        prod = np.where(needs_prod & ((etype != C.EV["share"]) | (rng.random(m) < 0.6)), cat * npc + rng.integers(0, npc, m), -1)
+        prod = np.where(
+            needs_prod & ((etype != C.EV["share"]) | (rng.random(m) < 0.6)),
+            cat * npc + rng.integers(0, npc, m),
+            -1,
+        )
         funnel_prod = (slot == SLOT_FUNNEL) | (slot == SLOT_FUNNEL + 1)
         prod = np.where(funnel_prod, s["item0"][si], prod)
         ev["p_product"] = prod.astype(np.int32)
@@ -965,8 +1029,8 @@ class Simulation:
         hi = rng.integers(0, 2**63, m, dtype=np.int64)
         lo = rng.integers(0, 2**63, m, dtype=np.int64)
         ev.update(
-            recv=ev["ms"] + delay,
-            client=ev["ms"] + skew,
+            recv_after=delay,  # received_at - event time
+            skew=skew,  # client clock ahead of the true time
             hi=hi,
             lo=lo,
             bad=bad,
@@ -982,32 +1046,8 @@ class Simulation:
                 extra[di == 1] = 0
                 extra[di == 2] = DAY_MS + 1234
             copy = {k: v[di] for k, v in ev.items()}
-            copy["recv"] = copy["recv"] + extra
+            copy["recv_after"] = copy["recv_after"] + extra
             copy["copy"] = np.ones(len(di), dtype=np.int8)
             ev = {k: np.concatenate([ev[k], copy[k]]) for k in ev}
-        keep = (
-            "person",
-            "etype",
-            "ms",
-            "client",
-            "recv",
-            "channel",
-            "did",
-            "tform",
-            "hi",
-            "lo",
-            "bad",
-            "copy",
-            "p_product",
-            "p_price",
-            "p_qty",
-            "p_order",
-            "p_amount",
-            "p_search",
-            "p_page",
-            "p_ref",
-            "p_utm",
-            "p_campaign",
-            "p_coupon",
-        ) + tuple(f"id_{k}" for k in EVENT_ID_SLOTS) + tuple(f"var_{k}" for k in EVENT_ID_SLOTS)
-        self.events.add(**{k: ev[k] for k in keep})
+        # compact dtypes: the large tier holds ~40M rows until they are written
+        self.events.add(**{k: ev[k].astype(dtype) for k, dtype in EVENT_DTYPES.items()})

@@ -20,8 +20,12 @@ touches as (
         line_number,
         identifier_type,
         identifier_raw_value as raw_value,
-        -- An openid is named as `<app_id>/<openid>`, or with the touch's app_id.
-        {{ json_text('raw_line', '$.app_id') }} as app_id,
+        -- An openid is named as `<app_id>/<openid>`, or bare: then it belongs to the app that
+        -- sent the touch (the official account, for WeChat template messages).
+        coalesce(
+            {{ json_text('raw_line', '$.app_id') }},
+            case when channel = 'wechat_template' then '{{ var("wechat_template_app_id") }}' end
+        ) as app_id,
         coalesce({{ json_amount('raw_line', '$.cost') }}, 0) as cost_amount
     from touch_lines
 
