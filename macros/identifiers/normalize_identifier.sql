@@ -8,9 +8,9 @@
         when 'email' then {{ normalize_email(raw_value) }}
         when 'openid' then
             case
+                when regexp_full_match(trim({{ raw_value }}), '[^/\s]+/[^/\s]+') then trim({{ raw_value }})
                 when nullif(trim({{ app_id }}), '') is not null and nullif(trim({{ raw_value }}), '') is not null
                     then trim({{ app_id }}) || '/' || trim({{ raw_value }})
-                when regexp_full_match(trim({{ raw_value }}), '[^/\s]+/[^/\s]+') then trim({{ raw_value }})
             end
         when 'device_id' then nullif(lower(trim({{ raw_value }})), '')
         else nullif(trim({{ raw_value }}), '')
