@@ -45,7 +45,10 @@
 {% macro is_placeholder_identifier(identifier_type, raw_value) -%}
     {%- set seed_relation = ref('identifier_placeholders') -%}
     {%- set checks = [] -%}
-    {%- if can_query_warehouse() -%}
+    {#- While compiling for docs before the first build the seed may not exist yet. -#}
+    {%- if can_query_warehouse() and adapter.get_relation(
+        seed_relation.database, seed_relation.schema, seed_relation.identifier
+    ) is not none -%}
         {%- set rows = run_query(
             "select identifier_type, match_type, pattern from " ~ seed_relation
             ~ " order by identifier_type, match_type, pattern"

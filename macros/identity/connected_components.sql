@@ -30,7 +30,7 @@
     {%- set labels = relation.incorporate(path={'identifier': prefix ~ 'labels'}) -%}
     {%- set next_labels = relation.incorporate(path={'identifier': prefix ~ 'labels_next'}) -%}
 
-    {%- if not can_query_warehouse() -%}
+    {%- if not is_building() -%}
         {{ return(labels) }}
     {%- endif -%}
 

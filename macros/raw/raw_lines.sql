@@ -28,7 +28,7 @@
     {%- set file_count = 1 -%}
     {%- if can_query_warehouse() -%}
         {%- set file_count = run_query("select count(*) from glob('" ~ raw_glob ~ "')").columns[0].values()[0] -%}
-        {%- if file_count == 0 and required -%}
+        {%- if file_count == 0 and required and is_building() -%}
             {{ exceptions.raise_compiler_error(
                 "No raw files match '" ~ raw_glob ~ "' (source " ~ source_name ~ "." ~ table_name ~ "). "
                 ~ "Point USER_ASSETS_RAW_DIR at a raw landing folder (SPEC section 2), "
