@@ -75,11 +75,16 @@ degrees as (
 
 broken_limits as (
 
-    -- Node × linked type where the node links more identifiers of that type than allowed:
-    -- the node is shared (a family tablet, a store's demo phone, a test number).
+    -- Node × linked type where the node links more identifiers of that type than allowed: the
+    -- node is shared (a family tablet, a store's demo phone, a test number). With scope `all`
+    -- none of the node's edges merge (linked_type becomes '*'); with `linked_type` only its
+    -- edges to that type are held back.
     select
         degrees.node_id,
-        degrees.linked_type,
+        case
+            when link_limits.quarantine_scope = 'all' then '*'
+            else degrees.linked_type
+        end as linked_type,
         min(
             degrees.identifier_type || ' linked to ' || degrees.linked_count || ' '
             || replace(degrees.linked_type, '*', 'identifiers') || ' (limit '
@@ -89,7 +94,7 @@ broken_limits as (
     inner join link_limits
         on
             link_limits.identifier_type in (degrees.identifier_type, '*')
-            and degrees.linked_type = link_limits.linked_type
+            and link_limits.linked_type = degrees.linked_type
             and degrees.linked_count > link_limits.max_linked
     group by 1, 2
 
