@@ -82,10 +82,34 @@
 
 
 {#- The normalised value where it may leave staging: null for PII types (phone, e-mail), whose
-    only trace downstream is the salted hash. -#}
+    only trace downstream is the salted hash, and for any other id that is really a phone number
+    or an e-mail address (accounts often log in with one). -#}
 {% macro non_pii_identifier_value(identifier_type, normalized_value) -%}
     case
         when {{ identifier_type }} not in ({{ quoted_list(var('pii_identifier_types')) }})
+            and not {{ looks_like_pii(normalized_value) }}
             then {{ normalized_value }}
     end
+{%- endmacro %}
+
+
+{#- True when text holds a CN mobile number (separators allowed) or an e-mail address. -#}
+{% macro looks_like_pii(text) -%}
+    coalesce(
+        regexp_matches({{ text }}, '(^|[^0-9])(\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}($|[^0-9])')
+        or regexp_matches({{ text }}, '[^@\s]+@[^@\s]+\.[A-Za-z]{2,}'),
+        false
+    )
+{%- endmacro %}
+
+
+{#- Free text with phone numbers and e-mail addresses masked, for fields users type into
+    (search terms, pages, referrers) that travel beyond staging. -#}
+{% macro mask_pii(text) -%}
+    regexp_replace(
+        regexp_replace({{ text }}, '[^@\s/?&=]+@[^@\s/?&=]+\.[A-Za-z]{2,}', '<email>', 'g'),
+        '(\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}',
+        '<phone>',
+        'g'
+    )
 {%- endmacro %}

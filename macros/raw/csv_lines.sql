@@ -11,7 +11,10 @@
         data_lines.raw_line,
         {{ csv_fields('data_lines.raw_line') }} as fields,
         case
-            when coalesce(headers.header_line, '') != '{{ expected_columns | join(",") }}'
+            when
+                coalesce(array_to_string(
+                    list_transform({{ csv_fields('headers.header_line') }}, lambda h: trim(h)), ','
+                ), '') != '{{ expected_columns | join(",") }}'
                 then 'unexpected_header'
             when not {{ csv_is_well_formed('data_lines.raw_line') }} then 'malformed_csv'
             when len({{ csv_fields('data_lines.raw_line') }}) != {{ expected_columns | length }}
@@ -19,7 +22,7 @@
         end as csv_reject_reason
     from {{ raw_lines_relation }} as data_lines
     left join (
-        -- A byte-order mark or a Windows line end on the header is not a different header.
+        -- A byte-order mark, a Windows line end or quotes around the names are not a different header.
         select
             file_name,
             regexp_replace(raw_line, '^\x{FEFF}|\r$', '', 'g') as header_line

@@ -6,9 +6,16 @@
 
 {% macro default__parse_utc_timestamp(text) -%}
     case
-        when regexp_matches({{ text }}, '(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+        when regexp_matches({{ text }}, '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$')
             then cast(try_cast({{ text }} as timestamptz) at time zone 'UTC' as timestamp)
     end
+{%- endmacro %}
+
+
+{#- ISO-8601 text that the contract defines as UTC (received_at): an offset is honoured, text
+    without one is read as UTC. -#}
+{% macro parse_timestamp_default_utc(text) -%}
+    coalesce({{ parse_utc_timestamp(text) }}, try_cast({{ text }} as timestamp))
 {%- endmacro %}
 
 

@@ -49,7 +49,7 @@
 
     scanned as (
 
-        -- Numbering the whole scan first and then per file keeps the physical order; a window
+        -- Numbering the whole scan (a streaming window) keeps the physical order; a window
         -- partitioned by file directly on the scan mis-numbers lines (shared/STACK_NOTES.md, 7).
         select
             -- The path below the raw root, as the landing contract names files.
@@ -67,14 +67,27 @@
 
     ),
 
+    file_offsets as (
+
+        -- Files are scanned one after the other, so a line's number is its scan number minus
+        -- its file's first; this avoids sorting the raw text by file and position.
+        select
+            file_name,
+            min(scan_number) as first_scan_number
+        from scanned
+        group by file_name
+
+    ),
+
     numbered as (
 
         select
-            file_name,
-            raw_line,
-            partition_date,
-            row_number() over (partition by file_name order by scan_number) as line_number
+            scanned.file_name,
+            scanned.raw_line,
+            scanned.partition_date,
+            scanned.scan_number - file_offsets.first_scan_number + 1 as line_number
         from scanned
+        inner join file_offsets on scanned.file_name = file_offsets.file_name
 
     )
 

@@ -26,7 +26,13 @@ STAGED = {
     "campaign_touches": ("stg_marketing__campaign_touches", "stg_marketing__campaign_touch_rejects"),
     "erasure_requests": ("stg_privacy__erasure_requests", "stg_privacy__erasure_request_rejects"),
 }
-IDENTITY_MARTS = ["bdg_identifiers_to_persons", "dim_persons", "fct_events", "fct_identity_graph_health"]
+IDENTITY_MARTS = [
+    "bdg_identifiers_to_persons",
+    "dim_persons",
+    "fct_events",
+    "fct_identity_graph_health",
+    "fct_identity_quarantined_edges",
+]
 
 
 @pytest.fixture(scope="module")

@@ -93,8 +93,11 @@ broken_limits as (
     from degrees
     inner join link_limits
         on
-            link_limits.identifier_type in (degrees.identifier_type, '*')
-            and link_limits.linked_type = degrees.linked_type
+            (
+                degrees.identifier_type = link_limits.identifier_type
+                or link_limits.identifier_type = '*'
+            )
+            and degrees.linked_type = link_limits.linked_type
             and degrees.linked_count > link_limits.max_linked
     group by 1, 2
 

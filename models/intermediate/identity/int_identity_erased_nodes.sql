@@ -30,6 +30,8 @@ erased_components as (
     from erasure_requests
     inner join nodes on erasure_requests.identifier_key = nodes.identifier_key
     inner join components on nodes.node_id = components.node_id
+    -- A blocked identifier (a test number) belongs to nobody: a request naming it erases nobody.
+    where not nodes.is_blocked
 
 ),
 

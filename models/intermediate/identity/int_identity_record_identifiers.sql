@@ -49,7 +49,7 @@ unioned as (
 
     select
         'crm' as record_source,
-        member_id || '@' || strftime(updated_at, '%Y-%m-%dT%H:%M:%S') as record_id,
+        member_id || '@' || cast(updated_at as {{ dbt.type_string() }}) as record_id,
         identifier_key,
         identifier_type,
         identifier_value,

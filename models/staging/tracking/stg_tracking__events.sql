@@ -34,12 +34,13 @@ renamed as (
         time_format,
         category,
         currency,
-        search_term,
-        page,
-        referrer,
-        utm_source,
-        utm_medium,
-        utm_campaign,
+        -- What users type or paste can hold a phone or an e-mail: masked before it leaves staging.
+        {{ mask_pii('search_term') }} as search_term,
+        {{ mask_pii('page') }} as page,
+        {{ mask_pii('referrer') }} as referrer,
+        {{ mask_pii('utm_source') }} as utm_source,
+        {{ mask_pii('utm_medium') }} as utm_medium,
+        {{ mask_pii('utm_campaign') }} as utm_campaign,
         file_name as source_file_name,
 
         -- numerics (amounts were validated in base_tracking__event_lines)

@@ -93,7 +93,7 @@ extracted as (
         and {{ json_amount_is_valid('properties_json', '$.price') }} as has_valid_amounts,
 
         -- timestamps
-        {{ parse_utc_timestamp(json_text('received_at_json', '$')) }} as received_at
+        {{ parse_timestamp_default_utc(json_text('received_at_json', '$')) }} as received_at
     from unpacked
 
 ),
