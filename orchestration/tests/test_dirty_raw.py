@@ -172,9 +172,7 @@ def test_no_raw_phone_or_email_outside_base_and_rejects(warehouse: duckdb.DuckDB
     # e-23 carries a phone and an e-mail in its search term and referrer, and logs in with an
     # account id that is a phone number.
     assert pii_in_string_columns(warehouse, exclude=PII_ALLOWED) == []
-    (search_term,) = warehouse.execute(
-        "select search_term from marts.fct_events where event_id = 'e-23'"
-    ).fetchone()
+    (search_term,) = warehouse.execute("select search_term from marts.fct_events where event_id = 'e-23'").fetchone()
     assert search_term == "call me <phone> or <email>"
 
 
