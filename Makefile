@@ -81,5 +81,5 @@ clean-data: ## Remove the generated sample data
 eval: $(INSTALLED) ## One-ID precision/recall against the simulator's ground truth (after make demo)
 	$(BIN)/python -m orchestration.identity_eval
 
-bench: $(INSTALLED) ## Benchmark ratios on the large tier (BENCH_TIER=large); JSON in bench/results/
-	$(BIN)/python -m orchestration.bench --tier $(or $(BENCH_TIER),large)
+bench: $(INSTALLED) ## Benchmark ratios on the large tier (BENCH_TIER=large, BENCH_ARGS=--skip-next-day); JSON in bench/results/
+	$(BIN)/python -m orchestration.bench --tier $(or $(BENCH_TIER),large) $(BENCH_ARGS)
