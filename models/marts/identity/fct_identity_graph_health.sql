@@ -2,7 +2,12 @@ with
 
 persons as (
 
-    select * from {{ ref('dim_persons') }}
+    select
+        one_id,
+        count(*) as identifier_count,
+        count(*) filter (where identifier_type = 'account_id') as account_id_count
+    from {{ ref('int_identity_persons_assigned') }}
+    group by 1
 
 ),
 

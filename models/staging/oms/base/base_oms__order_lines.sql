@@ -147,14 +147,7 @@ final as (
             partition by line_status = 'accepted', order_id
             order by
                 updated_at desc,
-                case order_status
-                    when 'refunded' then 6
-                    when 'cancelled' then 5
-                    when 'completed' then 4
-                    when 'shipped' then 3
-                    when 'paid' then 2
-                    else 1
-                end desc,
+                {{ order_status_step('order_status') }} desc,
                 file_name desc,
                 line_number desc
         ) = 1, false) as is_latest_state
