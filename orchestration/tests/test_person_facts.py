@@ -9,20 +9,19 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 
-from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.tests.conftest import EARLY_AS_OF
 from orchestration.tests.tiny_build import TinyBuild
 
 PAID = {"paid", "shipped", "completed", "refunded"}
 NET = {"paid", "shipped", "completed"}
 STEP = {"created": 1, "paid": 2, "shipped": 3, "completed": 4, "cancelled": 5, "refunded": 6}
-EARLY_AS_OF = "2026-01-31"
 
 
-def expected_order_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per person: paid and net orders, gross and net GMV, from the staged status lines and the
-    identity bridge, in pandas (not the models' SQL)."""
+def orders_as_of(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per order of a known person as of the warehouse's as-of date, from the staged
+    status lines and the identity bridge, in pandas (not the models' SQL): its person, latest
+    status, amount, first payment and first refund or cancellation."""
     (as_of_end,) = con.execute("select as_of_end_at from intermediate.int_as_of_date").fetchone()
     updates = con.execute(
         "select order_id, order_status, cast(order_amount as varchar) as amount, updated_at,"
@@ -31,8 +30,11 @@ def expected_order_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     updates = updates[updates["updated_at"] < pd.Timestamp(as_of_end)].copy()
     updates["step"] = updates["order_status"].map(STEP)
     updates = updates.sort_values(["order_id", "updated_at", "step", "source_file_name", "source_line_number"])
-    latest = updates.groupby("order_id").tail(1).set_index("order_id")
-    was_paid = updates.groupby("order_id")["order_status"].agg(lambda s: bool(PAID & set(s)))
+    orders = updates.groupby("order_id").tail(1).set_index("order_id")[["order_status", "amount"]]
+    orders["paid_at"] = updates[updates["order_status"].isin(PAID)].groupby("order_id")["updated_at"].min()
+    closed = updates["order_status"].isin({"cancelled", "refunded"})
+    orders["closed_at"] = updates[closed].groupby("order_id")["updated_at"].min()
+    orders["amount"] = orders["amount"].map(lambda a: Decimal(a) if a is not None else Decimal(0))
 
     identifiers = con.execute(
         "select order_id, identifier_type, identifier_key from staging.stg_oms__order_identifiers"
@@ -49,17 +51,25 @@ def expected_order_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     owner = (
         identifiers.dropna(subset=["one_id"]).sort_values(["order_id", "rank"]).groupby("order_id")["one_id"].first()
     )
+    orders["one_id"] = owner
+    orders = orders[orders["one_id"].notna() & ~orders.index.isin(with_erased)]
+    return orders.reset_index()
 
-    rows = []
-    for order_id, state in latest.iterrows():
-        if order_id in with_erased or order_id not in owner.index:
-            continue
-        amount = Decimal(state["amount"]) if state["amount"] is not None else Decimal(0)
-        paid, net = was_paid[order_id], state["order_status"] in NET
-        rows.append(
-            (owner[order_id], int(paid), int(net), amount if paid else Decimal(0), amount if net else Decimal(0))
-        )
-    frame = pd.DataFrame(rows, columns=["one_id", "paid_order_count", "net_order_count", "gross_gmv", "net_gmv"])
+
+def expected_order_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per person: paid and net orders, gross and net GMV."""
+    orders = orders_as_of(con)
+    paid = orders["paid_at"].notna()
+    net = orders["order_status"].isin(NET)
+    frame = pd.DataFrame(
+        {
+            "one_id": orders["one_id"],
+            "paid_order_count": paid.astype(int),
+            "net_order_count": net.astype(int),
+            "gross_gmv": [a if p else Decimal(0) for a, p in zip(orders["amount"], paid, strict=True)],
+            "net_gmv": [a if n else Decimal(0) for a, n in zip(orders["amount"], net, strict=True)],
+        }
+    )
     return frame.groupby("one_id").agg(
         paid_order_count=("paid_order_count", "sum"),
         net_order_count=("net_order_count", "sum"),
@@ -87,16 +97,6 @@ def assert_order_facts_match(con: duckdb.DuckDBPyConnection) -> None:
     assert actual["gross_gmv"].sum() == expected["gross_gmv"].sum()
     assert actual["paid_order_count"].sum() == expected["paid_order_count"].sum()
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
-
-
-@pytest.fixture(scope="module")
-def early(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny warehouse copied and rebuilt as of an earlier day (models only)."""
-    work = tmp_path_factory.mktemp("early")
-    (work / "warehouse.duckdb").write_bytes(tiny.database.read_bytes())
-    result = run_dbt(["run", "--vars", f"{{as_of: '{EARLY_AS_OF}'}}", "-s", "int_as_of_date+"], tiny.raw, work)
-    assert result.returncode == 0, result.stdout[-4000:]
-    return work / "warehouse.duckdb"
 
 
 def test_dim_persons_order_facts_match_the_orders_source(tiny: TinyBuild) -> None:

@@ -1,0 +1,60 @@
+-- One row per complete period (`var('period_grain')`: week, Monday to Sunday, or month) that ends
+-- on or before the as-of date and starts no earlier than the week or month of the first event.
+-- RFM snapshots and lifecycle stages are taken at each period's end.
+{%- set grain = var('period_grain') %}
+{%- if grain not in ['week', 'month'] %}
+    {{ exceptions.raise_compiler_error(
+        "var('period_grain') is '" ~ grain ~ "': set it to 'week' or 'month' in dbt_project.yml or --vars"
+    ) }}
+{%- endif %}
+
+with
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+events as (
+
+    select * from {{ ref('stg_tracking__events') }}
+
+),
+
+bounds as (
+
+    select
+        cast(date_trunc('{{ grain }}', min(events.event_date)) as date) as first_period_start,
+        any_value(as_of.as_of_date) as as_of_date
+    from events
+    cross join as_of
+
+),
+
+starts as (
+
+    select
+        cast(unnest(generate_series(
+            cast(first_period_start as timestamp),
+            cast(as_of_date as timestamp),
+            interval 1 {{ grain }}
+        )) as date) as period_start,
+        as_of_date
+    from bounds
+
+),
+
+final as (
+
+    select
+        period_start,
+        cast(period_start + interval 1 {{ grain }} - interval 1 day as date) as period_end,
+        cast(period_start as timestamp) as period_start_at,
+        cast(period_start + interval 1 {{ grain }} as timestamp) as period_end_at
+    from starts
+    where period_start + interval 1 {{ grain }} - interval 1 day <= as_of_date
+
+)
+
+select * from final

@@ -1,0 +1,114 @@
+-- One row per person × period from the period of the person's first event to the last period:
+-- the last event and the first event up to the period's end, and the net GMV of the period
+-- (orders paid in the period and not refunded or cancelled by its end).
+with
+
+periods as (
+
+    select * from {{ ref('int_periods') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_person_events_as_of') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_resolved_to_persons') }}
+    where one_id is not null
+        and is_paid
+
+),
+
+events_per_period as (
+
+    select
+        events.one_id,
+        periods.period_end,
+        min(events.event_at) as first_event_at,
+        max(events.event_at) as last_event_at,
+        count(*) as event_count
+    from events
+    inner join periods
+        on events.event_at >= periods.period_start_at
+            and events.event_at < periods.period_end_at
+    group by 1, 2
+
+),
+
+first_periods as (
+
+    select
+        one_id,
+        min(period_end) as first_period_end,
+        min(first_event_at) as first_event_at
+    from events_per_period
+    group by 1
+
+),
+
+spine as (
+
+    select
+        first_periods.one_id,
+        first_periods.first_event_at,
+        periods.period_end,
+        periods.period_start_at,
+        periods.period_end_at
+    from first_periods
+    inner join periods on first_periods.first_period_end <= periods.period_end
+
+),
+
+paid_per_period as (
+
+    select
+        orders.one_id,
+        periods.period_end,
+        count(*) as paid_order_count,
+        sum(
+            case
+                when
+                    coalesce(orders.closed_at >= periods.period_end_at, true)
+                    then orders.order_amount
+                else 0
+            end
+        )
+            as period_gmv
+    from orders
+    inner join periods
+        on orders.paid_at >= periods.period_start_at
+            and orders.paid_at < periods.period_end_at
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        spine.one_id,
+        spine.period_end,
+        spine.first_event_at,
+        max(events_per_period.last_event_at) over (
+            partition by spine.one_id order by spine.period_end rows unbounded preceding
+        ) as last_event_at,
+        coalesce(events_per_period.event_count, 0) as event_count,
+        coalesce(paid_per_period.paid_order_count, 0) as paid_order_count,
+        sum(coalesce(paid_per_period.paid_order_count, 0)) over (
+            partition by spine.one_id order by spine.period_end rows unbounded preceding
+        ) as paid_orders_to_date,
+        cast(coalesce(paid_per_period.period_gmv, 0) as decimal(18, 2)) as period_gmv
+    from spine
+    left join events_per_period
+        on spine.one_id = events_per_period.one_id
+            and spine.period_end = events_per_period.period_end
+    left join paid_per_period
+        on spine.one_id = paid_per_period.one_id
+            and spine.period_end = paid_per_period.period_end
+
+)
+
+select * from final

@@ -1,0 +1,90 @@
+-- Behavioural stage at a period's end, from days since the first and the last event up to then:
+--   new          first event less than lifecycle_new_days ago
+--   active       last event less than lifecycle_dormant_days ago
+--   dormant      last event less than lifecycle_churned_days ago
+--   churned      longer
+-- An active person whose previous period was dormant is reactivated_from_dormant (woken), one
+-- whose previous period was churned is reactivated_from_churned (recalled).
+-- Operations stage (what marketing does next): activation (new, never paid), conversion
+-- (active or reactivated, never paid), retention (new, active or reactivated with a paid order),
+-- wake_up (dormant), recall (churned).
+with
+
+activity as (
+
+    select * from {{ ref('int_person_period_activity') }}
+
+),
+
+base_stages as (
+
+    select
+        *,
+        date_diff('day', cast(first_event_at as date), period_end) as days_since_first_event,
+        date_diff('day', cast(last_event_at as date), period_end) as days_since_last_event,
+        case
+            when date_diff('day', cast(first_event_at as date), period_end)
+                < {{ var('lifecycle_new_days') }}
+                then 'new'
+            when date_diff('day', cast(last_event_at as date), period_end)
+                < {{ var('lifecycle_dormant_days') }}
+                then 'active'
+            when date_diff('day', cast(last_event_at as date), period_end)
+                < {{ var('lifecycle_churned_days') }}
+                then 'dormant'
+            else 'churned'
+        end as base_stage
+    from activity
+
+),
+
+with_previous as (
+
+    select
+        *,
+        lag(base_stage) over (partition by one_id order by period_end) as previous_base_stage
+    from base_stages
+
+),
+
+staged as (
+
+    select
+        *,
+        case
+            when
+                base_stage = 'active' and previous_base_stage = 'dormant'
+                then 'reactivated_from_dormant'
+            when
+                base_stage = 'active' and previous_base_stage = 'churned'
+                then 'reactivated_from_churned'
+            else base_stage
+        end as lifecycle_stage
+    from with_previous
+
+),
+
+final as (
+
+    select
+        one_id,
+        period_end,
+        lifecycle_stage,
+        case
+            when lifecycle_stage = 'dormant' then 'wake_up'
+            when lifecycle_stage = 'churned' then 'recall'
+            when paid_orders_to_date > 0 then 'retention'
+            when lifecycle_stage = 'new' then 'activation'
+            else 'conversion'
+        end as operations_stage,
+        days_since_first_event,
+        days_since_last_event,
+        event_count,
+        paid_order_count,
+        cast(paid_orders_to_date as bigint) as paid_orders_to_date,
+        period_gmv
+    from staged
+
+)
+
+select * from final
