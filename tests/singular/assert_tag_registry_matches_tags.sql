@@ -1,5 +1,7 @@
--- Every tag in the registry has rows in fct_person_tags, and every computed tag is registered.
--- Returns the offending tag codes with what is wrong.
+-- Every tag in the registry is computed (macros/persons/person_tags.sql) and every computed tag
+-- is registered; in a warehouse of at least 100 persons every registered tag also has rows in
+-- fct_person_tags (a handful of test persons may legitimately have no buyer, say). Returns the
+-- offending tag codes with what is wrong.
 with
 
 registry as (
@@ -10,13 +12,25 @@ registry as (
 
 computed as (
 
+    select unnest([{{ quoted_list(person_tags().keys() | list) }}]) as tag_code
+
+),
+
+tagged as (
+
     select distinct tag_code from {{ ref('fct_person_tags') }}
+
+),
+
+persons as (
+
+    select count(*) as person_count from {{ ref('dim_persons') }}
 
 )
 
 select
     registry.tag_code,
-    'registered but no rows in fct_person_tags' as problem
+    'registered but not computed in macros/persons/person_tags.sql' as problem
 from registry
 where registry.tag_code not in (select computed.tag_code from computed)
 
@@ -24,6 +38,16 @@ union all
 
 select
     computed.tag_code,
-    'computed but missing from the tag_registry seed' as problem
+    'computed but missing from seeds/persons/tag_registry.csv' as problem
 from computed
 where computed.tag_code not in (select registry.tag_code from registry)
+
+union all
+
+select
+    registry.tag_code,
+    'registered but no rows in fct_person_tags' as problem
+from registry
+cross join persons
+where persons.person_count >= 100
+    and registry.tag_code not in (select tagged.tag_code from tagged)
