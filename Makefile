@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := false
 export USER_ASSETS_RAW_DIR ?= data/raw
 export USER_ASSETS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data eval bench
+.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data eval calibrate bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ clean-data: ## Remove the generated sample data
 
 eval: $(INSTALLED) ## One-ID precision/recall against the simulator's ground truth (after make demo)
 	$(BIN)/python -m orchestration.identity_eval
+
+calibrate: $(INSTALLED) ## Purchase predictions against a 90-day holdout, by decile (after make demo)
+	$(BIN)/python -m orchestration.predictions_eval
 
 bench: $(INSTALLED) ## Benchmark ratios on the large tier (BENCH_TIER=large, BENCH_ARGS=--skip-next-day); JSON in bench/results/
 	$(BIN)/python -m orchestration.bench --tier $(or $(BENCH_TIER),large) $(BENCH_ARGS)

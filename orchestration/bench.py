@@ -120,6 +120,38 @@ def scipy_components_seconds(database: Path) -> tuple[float, int, int]:
     return time.perf_counter() - start, int(n), int(count)
 
 
+def clv_fit_seconds(database: Path) -> dict[str, float | int]:
+    """BG/NBD + Gamma-Gamma on the warehouse's customer summary: ours against `lifetimes`."""
+    import warnings
+
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import ConvergenceError
+
+    from orchestration.predictions import clv
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        summary = con.execute(
+            "select frequency, recency, age, monetary from intermediate.int_clv_person_summary"
+        ).fetchnumpy()
+    x, t_x, T, m = (np.asarray(summary[c], dtype=float) for c in ("frequency", "recency", "age", "monetary"))
+    start = time.perf_counter()
+    clv.fit_bgnbd(x, t_x, T)
+    clv.fit_gamma_gamma(x, m)
+    ours = time.perf_counter() - start
+    repeat = (x > 0) & (m > 0)
+    converged = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        try:
+            BetaGeoFitter().fit(x, t_x, T)
+            GammaGammaFitter().fit(x[repeat], m[repeat])
+        except ConvergenceError:
+            converged = False  # timed all the same: the work was done
+        theirs = time.perf_counter() - start
+    return {"customers": len(x), "ours_seconds": ours, "lifetimes_seconds": theirs, "lifetimes_converged": converged}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="large")
@@ -183,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         identity_components=components,
     )
 
+    log("BG/NBD + Gamma-Gamma fit against lifetimes on the same summary")
+    results["clv_fit"] = clv_fit_seconds(database)
+
     if args.skip_next_day:
         results["incremental_day_seconds"] = None
     else:
@@ -207,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
         f"identity components      {identity_seconds:9.1f} s   = "
         f"{identity_seconds / scipy_seconds:5.1f} x SciPy ({scipy_seconds:.2f} s)   (target <= 3x)",
+        f"CLV fit (BG/NBD + GG)    {results['clv_fit']['ours_seconds']:9.2f} s   = "
+        f"{results['clv_fit']['ours_seconds'] / results['clv_fit']['lifetimes_seconds']:5.2f} x lifetimes "
+        f"({results['clv_fit']['lifetimes_seconds']:.2f} s, {results['clv_fit']['customers']:,} customers)"
+        f"   (target < 1x)",
         "time per layer: " + ", ".join(f"{k} {v:.0f} s" for k, v in results["layer_seconds"].items()),
         "slowest models:",
         *[f"  {seconds:8.1f} s  {uid.split('.')[-1]}" for uid, seconds in results["slowest_models"]],

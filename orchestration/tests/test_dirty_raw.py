@@ -201,3 +201,16 @@ def pii_in_string_columns(con: duckdb.DuckDBPyConnection, exclude: tuple[str, ..
         if hits:
             offenders.append(f"{schema}.{table}.{column} ({hits} rows)")
     return offenders
+
+
+def test_thin_data_leave_predictions_null_with_a_reason(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """A handful of orders cannot carry a BG/NBD fit: the build goes on, the model runs table
+    says why, and no person gets a made-up number."""
+    runs = warehouse.execute("select model_name, is_converged, message from marts.fct_prediction_model_runs").fetchall()
+    assert sorted(name for name, _, _ in runs) == ["bgnbd", "gamma_gamma"]
+    assert all(not converged and "too few" in message for _, converged, message in runs)
+    (predicted, persons) = warehouse.execute(
+        "select count(*) filter (where p_alive is not null or clv_365d is not null), count(*)"
+        " from marts.fct_person_predictions"
+    ).fetchone()
+    assert persons > 0 and predicted == 0

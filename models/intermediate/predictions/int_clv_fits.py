@@ -1,0 +1,40 @@
+"""One row per customer-base model (bgnbd, gamma_gamma) fitted for this run: parameters,
+log-likelihood, sample size, distinct histories, and whether it converged (with the optimiser's
+message, or why it was not fitted). A model that did not converge leaves its predictions null;
+the run goes on."""
+
+import pandas as pd
+
+from orchestration.predictions import clv
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    min_customers = int(dbt.config.get("min_customers"))
+    summary = dbt.ref("int_clv_person_summary").df()
+    as_of = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
+
+    fits = [
+        clv.fit_bgnbd(summary["frequency"], summary["recency"], summary["age"], min_customers=min_customers),
+        clv.fit_gamma_gamma(summary["frequency"], summary["monetary"], min_customers=min_customers),
+    ]
+    rows = []
+    for fit in fits:
+        rows.append(
+            {
+                "model_name": fit.model,
+                "as_of_date": as_of,
+                "sample_size": fit.sample_size,
+                "distinct_rows": fit.distinct_rows,
+                "log_likelihood": fit.log_likelihood,
+                "is_converged": fit.converged,
+                "message": fit.message,
+                **{f"param_{name}": fit.params.get(name) for name in clv.BGNBD_PARAMS + clv.GAMMA_GAMMA_PARAMS},
+            }
+        )
+        print(f"[clv] {fit.model}: converged={fit.converged} n={fit.sample_size} params={fit.params} ({fit.message})")
+    frame = pd.DataFrame(rows)
+    for column in frame.columns:
+        if column.startswith("param_") or column == "log_likelihood":
+            frame[column] = frame[column].astype("float64")
+    return frame

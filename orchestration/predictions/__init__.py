@@ -1,0 +1,1 @@
+"""Customer-base models: BG/NBD (purchase and dropout) and Gamma-Gamma (spend)."""
