@@ -118,3 +118,19 @@ def test_snapshots_do_not_change_when_later_data_is_added(tiny: TinyBuild, early
             after = con.execute(query, [cutoff]).df()
             assert len(before) > 0, name
             pd.testing.assert_frame_equal(before, after, obj=name)
+
+
+def test_every_campaign_touch_is_accounted_for(tiny: TinyBuild) -> None:
+    """Touches that reach no person and persons touched in both arms are counted, not dropped."""
+    with duckdb.connect(str(tiny.database), read_only=True) as con:
+        (staged,) = con.execute("select count(*) from staging.stg_marketing__campaign_touches").fetchone()
+        (audited, resolved, persons, both) = con.execute(
+            "select sum(touch_count), sum(resolved_touch_count), sum(person_count), sum(both_arms_person_count)"
+            " from marts.fct_campaign_audit"
+        ).fetchone()
+        (compared,) = con.execute(
+            "select sum(person_count) from marts.fct_campaign_results where rfm_class = 'all'"
+        ).fetchone()
+    assert staged > 0 and audited == staged
+    assert 0 < resolved <= staged
+    assert compared + both == persons

@@ -1,0 +1,163 @@
+-- One row per campaign × person reached: the arm (`both` when the person was touched in both
+-- arms: reported, and left out of the arm comparison), the first touch, touches and cost; the
+-- person's RFM class and lifecycle stage at send time (the latest snapshot before the day of
+-- the first touch) and after the attribution window (the first snapshot on or after its end);
+-- conversion: orders paid within `var('campaign_attribution_days')` days of the first touch that
+-- count towards net GMV.
+with
+
+touches as (
+
+    select * from {{ ref('int_campaign_touches_resolved') }}
+    where resolution_status = 'resolved'
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_resolved_to_persons') }}
+    where one_id is not null
+        and is_net
+
+),
+
+rfm as (
+
+    select * from {{ ref('fct_rfm_snapshots') }}
+
+),
+
+lifecycle as (
+
+    select * from {{ ref('fct_lifecycle_stages') }}
+
+),
+
+reached as (
+
+    select
+        campaign_id,
+        one_id,
+        case when count(distinct campaign_arm) > 1 then 'both' else any_value(campaign_arm) end
+            as campaign_arm,
+        min(sent_at) as first_sent_at,
+        count(*) as touch_count,
+        sum(cost_amount) as cost_amount
+    from touches
+    group by 1, 2
+
+),
+
+windows as (
+
+    select
+        *,
+        first_sent_at + interval {{ var('campaign_attribution_days') }} day as window_end_at
+    from reached
+
+),
+
+conversions as (
+
+    select
+        windows.campaign_id,
+        windows.one_id,
+        count(*) as converting_order_count,
+        sum(orders.net_amount) as converting_gmv
+    from windows
+    inner join orders
+        on windows.one_id = orders.one_id
+            and windows.first_sent_at <= orders.paid_at
+            and windows.window_end_at > orders.paid_at
+    group by 1, 2
+
+),
+
+rfm_before as (
+
+    select
+        windows.campaign_id,
+        windows.one_id,
+        arg_max(rfm.rfm_class, rfm.snapshot_date) as rfm_class
+    from windows
+    inner join rfm
+        on windows.one_id = rfm.one_id
+            and cast(windows.first_sent_at as date) > rfm.snapshot_date
+    group by 1, 2
+
+),
+
+rfm_after as (
+
+    select
+        windows.campaign_id,
+        windows.one_id,
+        arg_min(rfm.rfm_class, rfm.snapshot_date) as rfm_class
+    from windows
+    inner join rfm
+        on windows.one_id = rfm.one_id
+            and cast(windows.window_end_at as date) <= rfm.snapshot_date
+    group by 1, 2
+
+),
+
+stage_before as (
+
+    select
+        windows.campaign_id,
+        windows.one_id,
+        arg_max(lifecycle.lifecycle_stage, lifecycle.period_end) as lifecycle_stage
+    from windows
+    inner join lifecycle
+        on windows.one_id = lifecycle.one_id
+            and cast(windows.first_sent_at as date) > lifecycle.period_end
+    group by 1, 2
+
+),
+
+stage_after as (
+
+    select
+        windows.campaign_id,
+        windows.one_id,
+        arg_min(lifecycle.lifecycle_stage, lifecycle.period_end) as lifecycle_stage
+    from windows
+    inner join lifecycle
+        on windows.one_id = lifecycle.one_id
+            and cast(windows.window_end_at as date) <= lifecycle.period_end
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        windows.campaign_id,
+        windows.one_id,
+        windows.campaign_arm,
+        windows.first_sent_at,
+        windows.window_end_at,
+        windows.touch_count,
+        windows.cost_amount,
+        coalesce(rfm_before.rfm_class, 'unknown') as rfm_class_at_send,
+        rfm_after.rfm_class as rfm_class_after,
+        coalesce(stage_before.lifecycle_stage, 'unknown') as lifecycle_stage_at_send,
+        stage_after.lifecycle_stage as lifecycle_stage_after,
+        coalesce(conversions.converting_order_count, 0) > 0 as is_converted,
+        coalesce(conversions.converting_order_count, 0) as converting_order_count,
+        coalesce(conversions.converting_gmv, 0) as converting_gmv
+    from windows
+    left join conversions
+        on windows.campaign_id = conversions.campaign_id and windows.one_id = conversions.one_id
+    left join rfm_before
+        on windows.campaign_id = rfm_before.campaign_id and windows.one_id = rfm_before.one_id
+    left join rfm_after
+        on windows.campaign_id = rfm_after.campaign_id and windows.one_id = rfm_after.one_id
+    left join stage_before
+        on windows.campaign_id = stage_before.campaign_id and windows.one_id = stage_before.one_id
+    left join stage_after
+        on windows.campaign_id = stage_after.campaign_id and windows.one_id = stage_after.one_id
+
+)
+
+select * from final
