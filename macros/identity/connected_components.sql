@@ -35,12 +35,20 @@
     {%- endif -%}
 
     {%- do run_query('create or replace table ' ~ edges ~ ' as '
-        ~ 'select node_a as src, node_b as dst from (' ~ edges_sql ~ ') as e where node_a != node_b '
-        ~ 'union all select node_b as src, node_a as dst from (' ~ edges_sql ~ ') as e where node_a != node_b') -%}
+        ~ 'with e as (select node_a, node_b from (' ~ edges_sql ~ ') as e where node_a != node_b) '
+        ~ 'select node_a as src, node_b as dst from e union all select node_b as src, node_a as dst from e') -%}
+    {#- Only nodes with an edge iterate; isolated nodes are their own component (added at the
+        end). Each starts from the smallest of itself and its neighbours. -#}
     {%- do run_query('create or replace table ' ~ labels ~ ' as '
-        ~ 'select distinct node_id, node_id as label from (' ~ nodes_sql ~ ') as n') -%}
+        ~ 'select src as node_id, least(src, min(dst)) as label from ' ~ edges ~ ' group by src') -%}
 
-    {%- set state = namespace(converged=false, rounds=0) -%}
+    {#- Labels only decrease, so a round changed something exactly when the sum of the labels
+        went down: one scan instead of a join of the old and new labels. -#}
+    {%- set state = namespace(
+        converged=false,
+        rounds=0,
+        total=run_query('select coalesce(sum(label), 0) from ' ~ labels).columns[0].values()[0]
+    ) -%}
     {%- for round in range(max_rounds) if not state.converged -%}
         {%- do run_query(
             'create or replace table ' ~ next_labels ~ ' as '
@@ -49,8 +57,8 @@
             ~ '  from ' ~ edges ~ ' as e inner join ' ~ labels ~ ' as l on e.dst = l.node_id'
             ~ '  group by e.src'
             ~ '), node_min as ('
-            ~ '  select l.node_id, l.label, least(l.label, coalesce(n.label, l.label)) as reach'
-            ~ '  from ' ~ labels ~ ' as l left join neighbour_min as n on l.node_id = n.node_id'
+            ~ '  select l.node_id, l.label, least(l.label, n.label) as reach'
+            ~ '  from ' ~ labels ~ ' as l inner join neighbour_min as n on l.node_id = n.node_id'
             ~ '), tree_min as ('
             ~ '  select label as node_id, min(reach) as reach from node_min group by label'
             ~ '), hooked as ('
@@ -60,16 +68,14 @@
             ~ 'select h.node_id, least(h.label, j.label) as label '
             ~ 'from hooked as h inner join hooked as j on h.label = j.node_id'
         ) -%}
-        {%- set changed = run_query(
-            'select count(*) from ' ~ next_labels ~ ' as n inner join ' ~ labels ~ ' as l '
-            ~ 'on n.node_id = l.node_id where n.label != l.label'
-        ).columns[0].values()[0] -%}
+        {%- set total = run_query('select coalesce(sum(label), 0) from ' ~ next_labels).columns[0].values()[0] -%}
         {%- do run_query('drop table ' ~ labels) -%}
         {%- do run_query('alter table ' ~ next_labels ~ ' rename to ' ~ labels.identifier) -%}
         {%- set state.rounds = round + 1 -%}
-        {%- if changed == 0 -%}
+        {%- if total == state.total -%}
             {%- set state.converged = true -%}
         {%- endif -%}
+        {%- set state.total = total -%}
     {%- endfor -%}
 
     {%- if not state.converged -%}
@@ -79,6 +85,8 @@
         ) }}
     {%- endif -%}
     {{ log("connected_components: " ~ relation.identifier ~ " converged in " ~ state.rounds ~ " rounds", info=true) }}
+    {%- do run_query('insert into ' ~ labels ~ ' select distinct n.node_id, n.node_id from (' ~ nodes_sql
+        ~ ') as n where n.node_id not in (select l.node_id from ' ~ labels ~ ' as l)') -%}
     {%- do run_query('drop table if exists ' ~ edges) -%}
     {{ return(labels) }}
 {%- endmacro %}
