@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := false
 export USER_ASSETS_RAW_DIR ?= data/raw
 export USER_ASSETS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data eval calibrate bench
+.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,17 +63,28 @@ dbt-test: $(INSTALLED)
 	$(BIN)/python -m orchestration.simulate --tier tiny --seed 7 --out "$$work/raw"; \
 	USER_ASSETS_RAW_DIR="$$work/raw" USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" \
 		DBT_TARGET_PATH="$$work/target" DBT_LOG_PATH="$$work/logs" $(BIN)/dbt build; \
+	$(BIN)/dbt parse --quiet; \
 	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest
 
 pytest: $(INSTALLED) ## pytest alone (builds its own tiny warehouse)
+	$(BIN)/dbt parse --quiet
 	$(BIN)/pytest
+
+# Dagster needs an absolute DAGSTER_HOME that exists; dagster_home/dagster.yaml turns telemetry off.
+ui: $(INSTALLED) ## Dagster UI on http://127.0.0.1:$(or $(UI_PORT),3000) (asset graph, runs, checks, schedules)
+	@mkdir -p dagster_home
+	$(BIN)/dbt parse --quiet
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(or $(UI_PORT),3000)
+
+publish: $(INSTALLED) ## Publish the marts to serving/ for BI (DuckDB 1.4-readable file + Parquet)
+	$(BIN)/python -m orchestration.serving
 
 docs: $(INSTALLED) ## Generate dbt docs (serve with: .venv/bin/dbt docs serve --host 127.0.0.1)
 	$(BIN)/dbt docs generate
 	@echo "Docs in target/index.html; serve them with: .venv/bin/dbt docs serve --host 127.0.0.1 --port 8080"
 
 clean: ## Remove build output (keeps .venv and data)
-	rm -rf target logs $(USER_ASSETS_DUCKDB_PATH) exports/*.parquet
+	rm -rf target logs $(USER_ASSETS_DUCKDB_PATH) exports/*.parquet serving
 
 clean-data: ## Remove the generated sample data
 	rm -rf "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"
