@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := false
 export USER_ASSETS_RAW_DIR ?= data/raw
 export USER_ASSETS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish
+.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,7 +42,10 @@ build: $(INSTALLED) ## dbt build (seeds, models, tests) on $USER_ASSETS_RAW_DIR
 summary: $(INSTALLED) ## Print rows per layer and rejects per reason of the last build
 	@$(BIN)/python -m orchestration.summary
 
-demo: data build summary ## Install, generate the small sample, build, validate, summarise
+demo: data build validate summary ## Install, generate the small sample, build, validate, summarise
+
+validate: $(INSTALLED) ## Great Expectations suites on the current build; Data Docs in quality_docs/
+	$(BIN)/python -m orchestration.quality.validate
 
 test: $(INSTALLED) lint dbt-test ## Every check: ruff, sqlfluff, dbt build on tiny data, pytest
 
@@ -84,7 +87,7 @@ docs: $(INSTALLED) ## Generate dbt docs (serve with: .venv/bin/dbt docs serve --
 	@echo "Docs in target/index.html; serve them with: .venv/bin/dbt docs serve --host 127.0.0.1 --port 8080"
 
 clean: ## Remove build output (keeps .venv and data)
-	rm -rf target logs $(USER_ASSETS_DUCKDB_PATH) exports/*.parquet serving
+	rm -rf target logs $(USER_ASSETS_DUCKDB_PATH) exports/*.parquet serving quality_docs
 
 clean-data: ## Remove the generated sample data
 	rm -rf "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from orchestration import serving, settings
 from orchestration.project import dbt_project
+from orchestration.quality.core import Subject
+from orchestration.quality.suites import SUBJECTS
 
 SOURCES = {
     "tracking": ["events"],
@@ -136,7 +138,39 @@ def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-build_selection = dg.AssetSelection.assets(warehouse_dbt_assets) | dg.AssetSelection.assets(serving_copy)
+def gx_asset_check(subject: Subject, asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    """A Great Expectations suite as a blocking Dagster check: a failed critical expectation fails
+    the check (ERROR) and stops what depends on the asset, the serving copy among them; failed
+    warnings are recorded (WARN) and block nothing."""
+
+    @dg.asset_check(asset=asset_key, name=f"gx_{subject.name}", blocking=True, description=subject.name)
+    def _check() -> dg.AssetCheckResult:
+        from orchestration.quality.core import validate  # imports GX (3 s) only when checking
+
+        (outcome,) = validate([subject], settings.duckdb_path())
+        return dg.AssetCheckResult(
+            passed=not outcome.failed_critical and not outcome.failed_warning,
+            severity=dg.AssetCheckSeverity.ERROR if outcome.failed_critical else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "rows": outcome.rows,
+                "expectations": outcome.evaluated,
+                "failed_critical": ", ".join(outcome.failed_critical) or "none",
+                "failed_warning": ", ".join(outcome.failed_warning) or "none",
+            },
+        )
+
+    return _check
+
+
+gx_checks = [
+    gx_asset_check(subject, get_asset_key_for_model([warehouse_dbt_assets], subject.asset)) for subject in SUBJECTS
+]
+
+build_selection = (
+    dg.AssetSelection.assets(warehouse_dbt_assets)
+    | dg.AssetSelection.assets(serving_copy)
+    | dg.AssetSelection.checks(*gx_checks)
+)
 daily_build = dg.define_asset_job(
     "daily_build", selection=build_selection, description="dbt build of everything, then the serving copy."
 )
@@ -172,6 +206,7 @@ def new_raw_partition(context: dg.SensorEvaluationContext) -> dg.SensorResult | 
 
 defs = dg.Definitions(
     assets=[raw_landing, warehouse_dbt_assets, serving_copy],
+    asset_checks=gx_checks,
     jobs=[daily_build, full_refresh],
     schedules=[daily_schedule],
     sensors=[new_raw_partition],
