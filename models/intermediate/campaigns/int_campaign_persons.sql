@@ -145,7 +145,9 @@ final as (
         stage_after.lifecycle_stage as lifecycle_stage_after,
         coalesce(conversions.converting_order_count, 0) > 0 as is_converted,
         coalesce(conversions.converting_order_count, 0) as converting_order_count,
-        coalesce(conversions.converting_gmv, 0) as converting_gmv
+        coalesce(conversions.converting_gmv, 0) as converting_gmv,
+        -- A window that ends after the as-of date is still open: its conversions are partial.
+        windows.window_end_at <= {{ as_of_end() }} as is_window_complete
     from windows
     left join conversions
         on windows.campaign_id = conversions.campaign_id and windows.one_id = conversions.one_id

@@ -17,7 +17,8 @@ segmented as (
         one_id,
         is_converted,
         converting_gmv,
-        cost_amount
+        cost_amount,
+        is_window_complete
     from campaign_persons
     union all
     select
@@ -27,7 +28,8 @@ segmented as (
         one_id,
         is_converted,
         converting_gmv,
-        cost_amount
+        cost_amount,
+        is_window_complete
     from campaign_persons
 
 ),
@@ -46,7 +48,8 @@ final as (
         cast(
             sum(converting_gmv) / nullif(count(*) filter (where is_converted), 0) as double
         ) as arppu,
-        cast(sum(cost_amount) as decimal(18, 2)) as cost_amount
+        cast(sum(cost_amount) as decimal(18, 2)) as cost_amount,
+        bool_and(is_window_complete) as is_window_complete
     from segmented
     group by 1, 2, 3
 

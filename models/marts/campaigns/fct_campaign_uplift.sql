@@ -33,7 +33,8 @@ arms as (
             as control_converted,
         max(arpu) filter (where campaign_arm = 'treatment') as treatment_arpu,
         max(arpu) filter (where campaign_arm = 'control') as control_arpu,
-        coalesce(sum(cost_amount), 0) as cost_amount
+        coalesce(sum(cost_amount), 0) as cost_amount,
+        coalesce(bool_and(is_window_complete), true) as is_window_complete
     from results
     group by 1, 2
 
@@ -107,7 +108,8 @@ final as (
         coalesce(
             2 * (1 - {{ normal_cdf('sqrt(srm_chi_square)') }}) < {{ var('srm_p_value_threshold') }},
             false
-        ) as is_sample_ratio_mismatch
+        ) as is_sample_ratio_mismatch,
+        is_window_complete
     from tested
 
 )
