@@ -1,0 +1,62 @@
+"""Reliability: a build fails clearly (not with a stack trace) when the raw folder is missing or
+empty or a file cannot be read, naming the folder or file; a build killed midway and run again
+gives the same marts as an undisturbed build. (No raw phone or e-mail in any string column:
+test_tiny_build.test_no_raw_pii_outside_base_and_rejects.)"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_helpers import DBT, dbt_env, run_dbt
+from orchestration.tests.test_tiny_build import IDENTITY_MARTS, PERSON_MARTS, table_checksums
+from orchestration.tests.tiny_build import TinyBuild
+
+
+def test_a_missing_raw_folder_is_named(tmp_path: Path) -> None:
+    result = run_dbt(["run", "-s", "base_tracking__event_lines"], tmp_path / "nowhere", tmp_path)
+    assert result.returncode != 0
+    assert f"No raw files match '{tmp_path / 'nowhere'}/events/" in result.stdout
+    assert "USER_ASSETS_RAW_DIR" in result.stdout and "Traceback" not in result.stdout
+
+
+def test_an_empty_raw_folder_is_named(tmp_path: Path) -> None:
+    (tmp_path / "raw" / "events").mkdir(parents=True)
+    result = run_dbt(["run", "-s", "base_tracking__event_lines"], tmp_path / "raw", tmp_path)
+    assert result.returncode != 0
+    assert "No raw files match" in result.stdout and "Traceback" not in result.stdout
+
+
+def test_an_unreadable_file_is_named(tiny: TinyBuild, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(tiny.raw / "events", raw / "events")
+    bad = sorted((raw / "events").glob("dt=*"))[3] / "not_utf8.jsonl"
+    bad.write_bytes(b'{"event_id": "e1", "event": "login\xff\xfe"}\n')
+    result = run_dbt(["run", "-s", "base_tracking__event_lines"], raw, tmp_path)
+    assert result.returncode != 0
+    assert str(bad) in result.stdout and "not utf-8 encoded" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_a_build_killed_midway_then_rerun_gives_the_same_marts(tiny: TinyBuild, tmp_path: Path) -> None:
+    env = dbt_env(tiny.raw, tmp_path)
+    build = subprocess.Popen(
+        [str(DBT), "build"], cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    # Kill it once it is building models (after the staging layer has started).
+    deadline = time.time() + 300
+    for line in build.stdout:
+        if "START sql table model intermediate." in line or time.time() > deadline:
+            break
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    assert build.returncode == -signal.SIGKILL
+    rerun = run_dbt(["build"], tiny.raw, tmp_path)
+    assert rerun.returncode == 0, rerun.stdout[-4000:]
+    marts = IDENTITY_MARTS + PERSON_MARTS
+    assert table_checksums(tmp_path / "warehouse.duckdb", marts) == table_checksums(tiny.database, marts)
