@@ -53,9 +53,22 @@ def read_raw_partitions(con) -> pd.DataFrame:
         })) as unknown_accepted_events,
                 count(*) filter (where line_status = 'accepted'
                     and (event_at < partition_date - interval 3 day
-                         or event_at >= partition_date + interval 2 day)) / count(*) as off_day_share
+                         or event_at >= partition_date + interval 2 day)) / count(*) as off_day_share,
+                count(*) filter (where reject_reason in ('missing_event_id', 'missing_event')) / count(*)
+                    as missing_required_share
             from staging.base_tracking__event_lines
             where partition_date >= (select min(partition_date) from days)
+            group by 1
+        ),
+        identifiers as (
+            -- Identifier formats: the share of an accepted event's identifiers that are malformed
+            -- (a phone that is not a CN mobile, an e-mail without @, ...).
+            select
+                events.partition_date,
+                count(*) filter (where ids.identifier_status = 'invalid') / count(*) as invalid_identifier_share
+            from staging.stg_tracking__event_identifiers as ids
+            inner join staging.stg_tracking__events as events using (event_id)
+            where events.partition_date >= (select min(partition_date) from days)
             group by 1
         )
         select
@@ -65,8 +78,12 @@ def read_raw_partitions(con) -> pd.DataFrame:
             coalesce(lines.unparsable_share, 0) as unparsable_share,
             coalesce(lines.unknown_accepted_events, 0) as unknown_accepted_events,
             coalesce(lines.off_day_share, 0) as off_day_share,
+            coalesce(lines.missing_required_share, 0) as missing_required_share,
+            coalesce(identifiers.invalid_identifier_share, 0) as invalid_identifier_share,
             coalesce(lines.raw_lines, 0) / nullif(avg(coalesce(lines.raw_lines, 0)) over (), 0) as volume_ratio
-        from days left join lines using (partition_date)
+        from days
+        left join lines using (partition_date)
+        left join identifiers using (partition_date)
         order by 1
         """
     ).df()
@@ -83,6 +100,8 @@ def raw_expectations(frame: pd.DataFrame) -> list:
                 "unparsable_share",
                 "unknown_accepted_events",
                 "off_day_share",
+                "missing_required_share",
+                "invalid_identifier_share",
                 "volume_ratio",
             ],
             severity=CRITICAL,
@@ -95,6 +114,9 @@ def raw_expectations(frame: pd.DataFrame) -> list:
         gxe.ExpectColumnValuesToBeBetween(column="unparsable_share", max_value=0.01, severity=WARNING),
         gxe.ExpectColumnValuesToBeBetween(column="unknown_accepted_events", max_value=0, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="off_day_share", max_value=0.05, severity=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(column="missing_required_share", max_value=0.01, severity=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(column="invalid_identifier_share", max_value=0.10, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="invalid_identifier_share", max_value=0.01, severity=WARNING),
     ]
 
 

@@ -95,3 +95,11 @@ def test_a_failed_gx_check_blocks_what_depends_on_the_asset(broken: Path, monkey
     assert "person_count" in evaluation.metadata["failed_critical"].value
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert downstream.key not in materialized
+
+
+def test_data_docs_list_every_suite(tiny: TinyBuild, tmp_path: Path) -> None:
+    validate(SUBJECTS, tiny.database, docs_root=tmp_path)
+    index = tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    html = index.read_text()
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert [s.name for s in SUBJECTS if s.name not in html] == []
