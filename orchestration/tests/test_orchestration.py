@@ -79,7 +79,10 @@ def test_everything_materializes_in_process_with_checks(tmp_path: Path, monkeypa
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=dg.DagsterInstance.ephemeral())
     assert result.success
     checks = result.get_asset_check_evaluations()
-    assert len(checks) > 100 and all(check.passed for check in checks)
+    # Every dbt test passes; a Great Expectations warning (severity WARN) is recorded, not a failure.
+    failed = [c.check_name for c in checks if not c.passed and c.severity != dg.AssetCheckSeverity.WARN]
+    assert len(checks) > 100 and failed == []
+    assert {c.check_name for c in checks} >= {"gx_identifiers_one_person_each", "gx_daily_event_volume"}
     materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
     assert dbt_models() <= materialized and {"serving_copy", "events"} <= materialized
     with duckdb.connect(str(tmp_path / "serving" / serving.SERVING_FILE), read_only=True) as con:
