@@ -73,58 +73,38 @@ conversions as (
 
 ),
 
-rfm_before as (
+rfm_states as (
 
+    -- The latest snapshot before the day of the first touch, and the first on or after the end
+    -- of the window.
     select
         windows.campaign_id,
         windows.one_id,
-        arg_max(rfm.rfm_class, rfm.snapshot_date) as rfm_class
+        arg_max(rfm.rfm_class, rfm.snapshot_date) filter (
+            where cast(windows.first_sent_at as date) > rfm.snapshot_date
+        ) as rfm_class_at_send,
+        arg_min(rfm.rfm_class, rfm.snapshot_date) filter (
+            where cast(windows.window_end_at as date) <= rfm.snapshot_date
+        ) as rfm_class_after
     from windows
-    inner join rfm
-        on windows.one_id = rfm.one_id
-            and cast(windows.first_sent_at as date) > rfm.snapshot_date
+    inner join rfm on windows.one_id = rfm.one_id
     group by 1, 2
 
 ),
 
-rfm_after as (
+stage_states as (
 
     select
         windows.campaign_id,
         windows.one_id,
-        arg_min(rfm.rfm_class, rfm.snapshot_date) as rfm_class
+        arg_max(lifecycle.lifecycle_stage, lifecycle.period_end) filter (
+            where cast(windows.first_sent_at as date) > lifecycle.period_end
+        ) as lifecycle_stage_at_send,
+        arg_min(lifecycle.lifecycle_stage, lifecycle.period_end) filter (
+            where cast(windows.window_end_at as date) <= lifecycle.period_end
+        ) as lifecycle_stage_after
     from windows
-    inner join rfm
-        on windows.one_id = rfm.one_id
-            and cast(windows.window_end_at as date) <= rfm.snapshot_date
-    group by 1, 2
-
-),
-
-stage_before as (
-
-    select
-        windows.campaign_id,
-        windows.one_id,
-        arg_max(lifecycle.lifecycle_stage, lifecycle.period_end) as lifecycle_stage
-    from windows
-    inner join lifecycle
-        on windows.one_id = lifecycle.one_id
-            and cast(windows.first_sent_at as date) > lifecycle.period_end
-    group by 1, 2
-
-),
-
-stage_after as (
-
-    select
-        windows.campaign_id,
-        windows.one_id,
-        arg_min(lifecycle.lifecycle_stage, lifecycle.period_end) as lifecycle_stage
-    from windows
-    inner join lifecycle
-        on windows.one_id = lifecycle.one_id
-            and cast(windows.window_end_at as date) <= lifecycle.period_end
+    inner join lifecycle on windows.one_id = lifecycle.one_id
     group by 1, 2
 
 ),
@@ -139,10 +119,10 @@ final as (
         windows.window_end_at,
         windows.touch_count,
         windows.cost_amount,
-        coalesce(rfm_before.rfm_class, 'unknown') as rfm_class_at_send,
-        rfm_after.rfm_class as rfm_class_after,
-        coalesce(stage_before.lifecycle_stage, 'unknown') as lifecycle_stage_at_send,
-        stage_after.lifecycle_stage as lifecycle_stage_after,
+        coalesce(rfm_states.rfm_class_at_send, 'unknown') as rfm_class_at_send,
+        rfm_states.rfm_class_after,
+        coalesce(stage_states.lifecycle_stage_at_send, 'unknown') as lifecycle_stage_at_send,
+        stage_states.lifecycle_stage_after,
         coalesce(conversions.converting_order_count, 0) > 0 as is_converted,
         coalesce(conversions.converting_order_count, 0) as converting_order_count,
         coalesce(conversions.converting_gmv, 0) as converting_gmv,
@@ -151,14 +131,10 @@ final as (
     from windows
     left join conversions
         on windows.campaign_id = conversions.campaign_id and windows.one_id = conversions.one_id
-    left join rfm_before
-        on windows.campaign_id = rfm_before.campaign_id and windows.one_id = rfm_before.one_id
-    left join rfm_after
-        on windows.campaign_id = rfm_after.campaign_id and windows.one_id = rfm_after.one_id
-    left join stage_before
-        on windows.campaign_id = stage_before.campaign_id and windows.one_id = stage_before.one_id
-    left join stage_after
-        on windows.campaign_id = stage_after.campaign_id and windows.one_id = stage_after.one_id
+    left join rfm_states
+        on windows.campaign_id = rfm_states.campaign_id and windows.one_id = rfm_states.one_id
+    left join stage_states
+        on windows.campaign_id = stage_states.campaign_id and windows.one_id = stage_states.one_id
 
 )
 

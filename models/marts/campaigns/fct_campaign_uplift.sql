@@ -76,6 +76,15 @@ tested as (
 
 ),
 
+with_p_value as (
+
+    select
+        *,
+        2 * (1 - {{ normal_cdf('sqrt(srm_chi_square)') }}) as srm_p_value
+    from tested
+
+),
+
 final as (
 
     select
@@ -104,13 +113,11 @@ final as (
         ) as double) as roi,
         cast(planned_treatment_share as double) as planned_treatment_share,
         cast(round(srm_chi_square, 4) as double) as srm_chi_square,
-        cast(round(2 * (1 - {{ normal_cdf('sqrt(srm_chi_square)') }}), 6) as double) as srm_p_value,
-        coalesce(
-            2 * (1 - {{ normal_cdf('sqrt(srm_chi_square)') }}) < {{ var('srm_p_value_threshold') }},
-            false
-        ) as is_sample_ratio_mismatch,
+        cast(round(srm_p_value, 6) as double) as srm_p_value,
+        coalesce(srm_p_value < {{ var('srm_p_value_threshold') }}, false)
+            as is_sample_ratio_mismatch,
         is_window_complete
-    from tested
+    from with_p_value
 
 )
 
