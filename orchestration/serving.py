@@ -29,7 +29,8 @@ def serving_dir() -> Path:
 
 
 def publish(build_database: Path | None = None, target_dir: Path | None = None) -> dict[str, int]:
-    """Copy every table of the `marts` schema; returns rows per mart."""
+    """Copy every table and view of the `marts` schema (views, such as the inventory's, become
+    tables); returns rows per mart."""
     build_database = build_database or settings.duckdb_path()
     target_dir = target_dir or serving_dir()
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -39,16 +40,19 @@ def publish(build_database: Path | None = None, target_dir: Path | None = None) 
     aside = target_dir / f".{SERVING_FILE}.{os.getpid()}.tmp"
     aside.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    # An in-memory connection attaches the build read-only and the new file read-write.
+    # An in-memory connection attaches the build read-only and the new file read-write. The build
+    # keeps its own name (dbt names the database after the file stem) so that its views resolve.
+    catalog = build_database.stem
     with duckdb.connect() as con:
-        con.execute(f"attach '{build_database}' as build (read_only)")
-        con.execute("use build")
+        con.execute(f"attach '{build_database}' as \"{catalog}\" (read_only)")
+        con.execute(f'use "{catalog}"')
         marts = [
             name
             for (name,) in con.execute(
                 "select table_name from information_schema.tables"
-                " where table_catalog = 'build' and table_schema = 'marts' and table_type = 'BASE TABLE'"
-                " order by 1"
+                " where table_catalog = ? and table_schema = 'marts' and table_type in ('BASE TABLE', 'VIEW')"
+                " order by 1",
+                [catalog],
             ).fetchall()
         ]
         if not marts:
