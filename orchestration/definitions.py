@@ -3,14 +3,16 @@
 Assets: the raw landing (the five sources; in demo mode materializing it lands one more simulated
 day, in production files arrive and the sensor notices), every dbt seed, model and snapshot
 (dbt tests become asset checks; a failing test fails the run and skips what depends on it), and
-the serving copy for BI. Grouped by layer and domain from the dbt folders, owned by the teams in
-dbt `meta.owner`.
+the serving copy for BI, and the dbt exposures (the dashboards and applications BI builds on the
+marts, not materialized here). Grouped by layer and domain from the dbt folders, owned by the
+teams in dbt `meta.owner`.
 
 Automation: `daily_build` at 06:00 Asia/Shanghai; `new_raw_partition` starts it when a new
 `dt=` partition of the events lands; `full_refresh` rebuilds everything from scratch.
 Nothing heavy happens at import time: the dbt manifest is read, no database is opened.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -48,6 +50,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            if dbt_resource_props["source_name"] == "dbt_audit":  # the run history dbt writes itself
+                return dg.AssetKey(["audit", dbt_resource_props["name"]])
             return dg.AssetKey(["raw", dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
@@ -138,6 +142,32 @@ def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
+def exposure_specs(manifest_path: Path) -> list[dg.AssetSpec]:
+    """One external asset per dbt exposure, downstream of the models it reads: what breaks for
+    users when a mart breaks."""
+    manifest = json.loads(manifest_path.read_text())
+    specs = []
+    for exposure in manifest["exposures"].values():
+        meta = exposure.get("config", {}).get("meta") or exposure.get("meta") or {}
+        deps = [
+            TRANSLATOR.get_asset_key(manifest["nodes"][uid])
+            for uid in exposure["depends_on"]["nodes"]
+            if uid in manifest["nodes"]
+        ]
+        specs.append(
+            dg.AssetSpec(
+                ["exposures", exposure["name"]],
+                deps=deps,
+                group_name="exposures",
+                owners=[f"team:{meta['owner']}"] if meta.get("owner") else [],
+                description=exposure.get("description") or None,
+                kinds={exposure["type"]},
+                metadata={"url": dg.MetadataValue.url(exposure["url"])} if exposure.get("url") else None,
+            )
+        )
+    return specs
+
+
 def gx_asset_check(subject: Subject, asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
     """A Great Expectations suite as a blocking Dagster check: a failed critical expectation fails
     the check (ERROR) and stops what depends on the asset, the serving copy among them; failed
@@ -205,7 +235,7 @@ def new_raw_partition(context: dg.SensorEvaluationContext) -> dg.SensorResult | 
 
 
 defs = dg.Definitions(
-    assets=[raw_landing, warehouse_dbt_assets, serving_copy],
+    assets=[raw_landing, warehouse_dbt_assets, serving_copy, *exposure_specs(dbt_project.manifest_path)],
     asset_checks=gx_checks,
     jobs=[daily_build, full_refresh],
     schedules=[daily_schedule],

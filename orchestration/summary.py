@@ -21,7 +21,7 @@ RAW_SOURCES = {
     "campaign_touches": "base_marketing__campaign_touch_lines",
     "erasure_requests": "base_privacy__erasure_request_lines",
 }
-LAYER_ORDER = ["reference", "staging", "intermediate", "marts", "assets"]
+LAYER_ORDER = ["reference", "staging", "intermediate", "marts", "snapshots", "audit"]
 
 
 def line_fates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int, int]]:
@@ -67,6 +67,35 @@ def tables_by_layer(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]
     return result
 
 
+def inventory(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
+    """The data-asset inventory's tiers and its top and bottom assets by value score."""
+    (built,) = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'dim_data_assets'"
+    ).fetchone()
+    if not built:
+        return []
+    rows = con.execute(
+        """
+        select asset_name, layer, owner, connectivity_score, flow_score, contribution_score, value_score, value_tier
+        from marts.dim_data_assets
+        order by value_score desc, asset_name
+        """
+    ).fetchall()
+    tiers = {tier: sum(1 for row in rows if row[7] == tier) for tier in ("high", "medium", "low")}
+    out = [
+        f"Data-asset inventory: {len(rows)} assets (value tier high {tiers['high']}, medium {tiers['medium']},"
+        f" low {tiers['low']}); marts.dim_data_assets",
+        f"  {'asset':<40}{'layer':<14}{'owner':<18}{'conn':>6}{'flow':>6}{'contr':>6}{'value':>7}",
+    ]
+    for label, part in (("top", rows[:shown]), ("bottom", rows[-shown:])):
+        out.append(f"  -- {label} {shown}")
+        for name, layer, owner, connectivity, flow, contribution, value, _ in part:
+            out.append(
+                f"  {name:<40}{layer:<14}{owner:<18}{connectivity:>6.1f}{flow:>6.1f}{contribution:>6.1f}{value:>7.1f}"
+            )
+    return out
+
+
 def render(database: Path) -> str:
     out: list[str] = []
     with duckdb.connect(str(database), read_only=True) as con:
@@ -89,6 +118,8 @@ def render(database: Path) -> str:
         out.append("Rejects by reason")
         for source, reason, n in rejects_by_reason(con):
             out.append(f"  {source:<18}{reason:<28}{n:>10,}")
+        out.append("")
+        out.extend(inventory(con))
     out.append("")
     if settings.pii_salt_is_default():
         out.append(f"Note: {settings.DEFAULT_PII_SALT_NOTE}")

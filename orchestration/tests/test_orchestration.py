@@ -35,6 +35,11 @@ def dbt_models() -> set[str]:
     }
 
 
+def exposures() -> set[str]:
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    return {exposure["name"] for exposure in manifest["exposures"].values()}
+
+
 def test_definitions_load_and_cover_every_dbt_model() -> None:
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
@@ -46,6 +51,10 @@ def test_definitions_load_and_cover_every_dbt_model() -> None:
     owners = {owner for key in graph.get_all_asset_keys() for owner in graph.get(key).owners}
     assert {"team:identity", "team:growth-analytics", "team:data-platform"} <= owners
     assert len(list(graph.asset_check_keys)) > 100  # dbt tests are asset checks
+    # Every dbt exposure is an asset downstream of the marts it reads.
+    rfm = graph.get(dg.AssetKey(["exposures", "rfm_dashboard"]))
+    assert dg.AssetKey(["marts", "rpt_rfm_class_summary"]) in rfm.parent_keys
+    assert {key.path[-1] for key in graph.get_all_asset_keys() if key.path[0] == "exposures"} == exposures()
 
 
 def test_the_daily_schedule_runs_at_six_in_shanghai() -> None:
