@@ -9,14 +9,15 @@
     counted, as in the contract checker.
 
     When no file matches: a required source stops the build with an error that names the
-    folder; an optional one yields no rows.
+    folder; an optional one yields no rows. `since` (an ISO date, for incremental runs) reads
+    only the `dt=` folders from that day on: whole files, so line numbers stay the same.
 -#}
-{% macro raw_lines(source_name, table_name, required=false) -%}
+{% macro raw_lines(source_name, table_name, required=false, since=none) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {{ return(adapter.dispatch('raw_lines', 'user_asset_warehouse')(relation, source_name, table_name, required)) }}
+    {{ return(adapter.dispatch('raw_lines', 'user_asset_warehouse')(relation, source_name, table_name, required, since)) }}
 {%- endmacro %}
 
-{% macro default__raw_lines(relation, source_name, table_name, required) -%}
+{% macro default__raw_lines(relation, source_name, table_name, required, since=none) -%}
     {#- The graph is empty while dbt parses; only the source() call above matters then. -#}
     {%- set meta = {} -%}
     {%- if execute -%}
@@ -64,6 +65,10 @@
             {%- endif %}
             row_number() over () as scan_number
         from {{ relation }}
+        {%- if since and is_partitioned %}
+        -- Whole dt= folders are skipped (hive partition pruning), never part of a file.
+        where dt >= cast('{{ since }}' as date)
+        {%- endif %}
 
     ),
 

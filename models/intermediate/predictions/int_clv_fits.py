@@ -11,7 +11,9 @@ from orchestration.predictions import clv
 def model(dbt, session):
     dbt.config(materialized="table")
     min_customers = int(dbt.config.get("min_customers"))
-    summary = dbt.ref("int_clv_person_summary").df()
+    # Sorted, so that the optimiser sums the likelihood in the same order however the table was
+    # built (a full build and an incremental one give the same fit to the last digit).
+    summary = dbt.ref("int_clv_person_summary").df().sort_values("one_id", kind="stable", ignore_index=True)
     as_of = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
 
     fits = [

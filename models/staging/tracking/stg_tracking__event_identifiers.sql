@@ -1,9 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='partition_date',
+        on_schema_change='fail',
+    )
+}}
+{#- Incremental like base_tracking__event_lines: only the partitions from the cutoff are rebuilt. -#}
+{%- set cutoff = incremental_partition_cutoff() %}
+
 with
 
 event_lines as (
 
     select * from {{ ref('base_tracking__event_lines') }}
-    where line_status = 'accepted' and identities_json is not null
+    where
+        line_status = 'accepted'
+        and identities_json is not null
+        and {{ from_partition_cutoff(cutoff) }}
 
 ),
 
@@ -12,6 +26,7 @@ with_identities as (
     select
         event_id,
         event_at,
+        partition_date,
         app_id,
         {{ json_to_text_columns('identities_json', var('identity_types')) }}
     from event_lines
@@ -24,6 +39,7 @@ unpivoted as (
         select
             event_id,
             event_at,
+            partition_date,
             app_id,
             '{{ identifier_type }}' as identifier_type,
             {{ identifier_type }} as raw_value
@@ -36,7 +52,9 @@ unpivoted as (
 
 normalized as (
 
-    {{ normalize_identifiers('unpivoted', ['event_id', 'event_at'], app_id_column='app_id') }}
+    {{ normalize_identifiers(
+        'unpivoted', ['event_id', 'event_at', 'partition_date'], app_id_column='app_id'
+    ) }}
 
 )
 

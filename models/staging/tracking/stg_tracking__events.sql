@@ -1,9 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='partition_date',
+        on_schema_change='fail',
+    )
+}}
+{#- Incremental like base_tracking__event_lines: only the partitions from the cutoff are rebuilt. -#}
+{%- set cutoff = incremental_partition_cutoff() %}
+
 with
 
 event_lines as (
 
     select * from {{ ref('base_tracking__event_lines') }}
-    where line_status = 'accepted'
+    where line_status = 'accepted' and {{ from_partition_cutoff(cutoff) }}
 
 ),
 

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='partition_date',
+        on_schema_change='fail',
+    )
+}}
+{#- Incremental: a daily run reads only the newest partitions (macros/incremental). -#}
+{%- set cutoff = incremental_partition_cutoff() %}
 {%- set event_fields = [
     'event_id', 'event', 'time', 'received_at', 'channel', 'app_id', 'distinct_id', 'identities',
     'properties'
@@ -7,7 +17,7 @@ with
 
 raw_lines as (
 
-    {{ raw_lines('tracking', 'events', required=true) }}
+    {{ raw_lines('tracking', 'events', required=true, since=cutoff) }}
 
 ),
 
@@ -149,8 +159,39 @@ statused as (
         {{ line_status(
             dedup_keys=['event_id'],
             order_by=['received_at nulls last', 'file_name', 'line_number']
-        ) }} as line_status
+        ) }} as status_in_run
     from classified
+
+),
+{%- if cutoff %}
+
+earlier_events as (
+
+    -- An incremental run keeps the partitions before the cutoff: an event accepted there makes
+    -- every copy in the rebuilt partitions a duplicate, as a full build would.
+    select event_id
+    from {{ this }}
+    where partition_date < cast('{{ cutoff }}' as date) and line_status = 'accepted'
+
+),
+{%- endif %}
+
+statused_against_history as (
+
+    select
+        *,
+        {%- if cutoff %}
+            case
+                when
+                    status_in_run = 'accepted'
+                    and event_id in (select earlier_events.event_id from earlier_events)
+                    then 'duplicate'
+                else status_in_run
+            end as line_status
+        {%- else %}
+            status_in_run as line_status
+        {%- endif %}
+    from statused
 
 ),
 
@@ -175,7 +216,7 @@ final as (
         case when line_status = 'accepted' then properties_json end as properties_json,
         reject_reason,
         line_status
-    from statused
+    from statused_against_history
 
 )
 
