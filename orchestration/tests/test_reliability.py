@@ -1,7 +1,7 @@
 """Reliability: a build fails clearly (not with a stack trace) when the raw folder is missing or
 empty or a file cannot be read, naming the folder or file; a build killed midway and run again
 gives the same marts as an undisturbed build. (No raw phone or e-mail in any string column:
-test_tiny_build.test_no_raw_pii_outside_base_and_rejects.)"""
+test_tiny_build.test_no_raw_pii_outside_the_assets_declared_pii.)"""
 
 from __future__ import annotations
 
@@ -12,32 +12,40 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import DBT, dbt_env, run_dbt
 from orchestration.tests.test_tiny_build import comparable_marts, differing_tables
 from orchestration.tests.tiny_build import TinyBuild
 
 
-def test_a_missing_raw_folder_is_named(tmp_path: Path) -> None:
-    result = run_dbt(["run", "-s", "base_tracking__event_lines"], tmp_path / "nowhere", tmp_path)
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database and dbt target for the bad-raw-folder tests, so dbt parses the project once."""
+    return tmp_path_factory.mktemp("bad_raw")
+
+
+def test_a_missing_raw_folder_is_named(work: Path, tmp_path: Path) -> None:
+    result = run_dbt(["run", "-s", "base_tracking__event_lines"], tmp_path / "nowhere", work)
     assert result.returncode != 0
     assert f"No raw files match '{tmp_path / 'nowhere'}/events/" in result.stdout
     assert "USER_ASSETS_RAW_DIR" in result.stdout and "Traceback" not in result.stdout
 
 
-def test_an_empty_raw_folder_is_named(tmp_path: Path) -> None:
+def test_an_empty_raw_folder_is_named(work: Path, tmp_path: Path) -> None:
     (tmp_path / "raw" / "events").mkdir(parents=True)
-    result = run_dbt(["run", "-s", "base_tracking__event_lines"], tmp_path / "raw", tmp_path)
+    result = run_dbt(["run", "-s", "base_tracking__event_lines"], tmp_path / "raw", work)
     assert result.returncode != 0
     assert "No raw files match" in result.stdout and "Traceback" not in result.stdout
 
 
-def test_an_unreadable_file_is_named(tiny: TinyBuild, tmp_path: Path) -> None:
+def test_an_unreadable_file_is_named(tiny: TinyBuild, work: Path, tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     shutil.copytree(tiny.raw / "events", raw / "events")
     bad = sorted((raw / "events").glob("dt=*"))[3] / "not_utf8.jsonl"
     bad.write_bytes(b'{"event_id": "e1", "event": "login\xff\xfe"}\n')
-    result = run_dbt(["run", "-s", "base_tracking__event_lines"], raw, tmp_path)
+    result = run_dbt(["run", "-s", "base_tracking__event_lines"], raw, work)
     assert result.returncode != 0
     assert str(bad) in result.stdout and "not utf-8 encoded" in result.stdout
     assert "Traceback" not in result.stdout
