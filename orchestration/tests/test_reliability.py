@@ -52,6 +52,8 @@ def test_an_unreadable_file_is_named(tiny: TinyBuild, work: Path, tmp_path: Path
 
 
 def test_a_build_killed_midway_then_rerun_gives_the_same_marts(tiny: TinyBuild, tmp_path: Path) -> None:
+    """Also the rebuild property: a second, independent build of the same raw data (here after a
+    kill) gives marts identical to the first, by checksum."""
     env = dbt_env(tiny.raw, tmp_path)
     build = subprocess.Popen(
         [str(DBT), "build"], cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
