@@ -17,6 +17,12 @@ lineage as (
 
 ),
 
+checks as (
+
+    select * from {{ ref('int_data_asset_checks') }}
+
+),
+
 run_health as (
 
     select * from {{ ref('int_data_asset_run_health') }}
@@ -39,6 +45,49 @@ reference_time as (
             max(latest_loaded_at)
         {%- endif %} as reference_at
     from source_freshness
+
+),
+
+direct_links as (
+
+    select
+        lineage.asset_id,
+        lineage.descendant_id,
+        children.resource_type as child_type
+    from lineage
+    inner join assets as children on lineage.descendant_id = children.unique_id
+    where lineage.depth = 1
+
+),
+
+downstream_links as (
+
+    select
+        asset_id as unique_id,
+        count(*) as downstream_count,
+        sum(case when child_type = 'exposure' then 1 else 0 end) as direct_exposure_count
+    from direct_links
+    group by asset_id
+
+),
+
+upstream_links as (
+
+    select
+        descendant_id as unique_id,
+        count(*) as upstream_count
+    from direct_links
+    group by descendant_id
+
+),
+
+check_counts as (
+
+    select
+        asset_id as unique_id,
+        count(distinct check_id) as data_test_count
+    from checks
+    group by asset_id
 
 ),
 
@@ -252,16 +301,16 @@ select
     assets.relation_name,
     run_health.column_count,
     assets.documented_column_count,
-    assets.data_test_count,
+    cast(coalesce(check_counts.data_test_count, 0) as integer) as data_test_count,
     coalesce(run_health.tests_passed, neighbour_health.tests_passed, 0) as tests_passed,
     coalesce(run_health.tests_warned, neighbour_health.tests_warned, 0) as tests_warned,
     coalesce(run_health.tests_failed, neighbour_health.tests_failed, 0) as tests_failed,
     coalesce(run_health.tests_not_run, neighbour_health.tests_not_run, 0) as tests_not_run,
     run_health.row_count,
-    assets.upstream_count,
-    assets.downstream_count,
+    cast(coalesce(upstream_links.upstream_count, 0) as integer) as upstream_count,
+    cast(coalesce(downstream_links.downstream_count, 0) as integer) as downstream_count,
     path_summary.downstream_reach,
-    assets.direct_exposure_count,
+    cast(coalesce(downstream_links.direct_exposure_count, 0) as integer) as direct_exposure_count,
     path_summary.exposures_served,
     assets.exposure_type,
     assets.exposure_maturity,
@@ -308,4 +357,7 @@ left join run_health on assets.unique_id = run_health.unique_id
 left join neighbour_health on assets.unique_id = neighbour_health.unique_id
 left join path_summary on assets.unique_id = path_summary.asset_id
 left join nearest_ancestors on assets.unique_id = nearest_ancestors.asset_id
+left join upstream_links on assets.unique_id = upstream_links.unique_id
+left join downstream_links on assets.unique_id = downstream_links.unique_id
+left join check_counts on assets.unique_id = check_counts.unique_id
 left join stalest_upstream on assets.unique_id = stalest_upstream.unique_id

@@ -1,42 +1,23 @@
 -- One row per data asset of the project (source, seed, model, snapshot, exposure) with its business
--- attributes and direct lineage, read from dbt's `graph` context variable when the model runs, so
--- the table always describes the project as it was built.
+-- attributes, read from dbt's `graph` context variable when the model runs, so the table always
+-- describes the project as it was built. Lineage is in int_data_asset_lineage, tests in
+-- int_data_asset_checks.
 {%- set columns = [
     ('unique_id', 'varchar'), ('asset_name', 'varchar'), ('resource_type', 'varchar'),
     ('layer', 'varchar'), ('domain', 'varchar'), ('owner', 'varchar'), ('asset_category', 'varchar'),
     ('sensitivity', 'varchar'), ('declared_tier', 'integer'), ('tags', 'varchar'),
     ('description', 'varchar'), ('file_path', 'varchar'), ('materialization', 'varchar'),
-    ('relation_name', 'varchar'), ('documented_column_count', 'integer'),
-    ('data_test_count', 'integer'), ('upstream_count', 'integer'), ('downstream_count', 'integer'),
-    ('direct_exposure_count', 'integer'), ('exposure_type', 'varchar'),
+    ('relation_name', 'varchar'), ('documented_column_count', 'integer'), ('exposure_type', 'varchar'),
     ('exposure_maturity', 'varchar'), ('exposure_url', 'varchar'),
     ('freshness_warn_after_hours', 'double'), ('freshness_error_after_hours', 'double')
 ] %}
 {%- set rows = [] %}
 {%- if execute %}
     {%- set assets = inventory_assets() %}
-    {%- set ids = assets | map(attribute='unique_id') | list %}
-    {%- set children = {} %}
-    {%- set exposure_readers = {} %}
-    {%- for asset in assets %}
-        {%- for parent in (asset.depends_on or {}).get('nodes', []) if parent in ids %}
-            {%- do children.setdefault(parent, []).append(asset.unique_id) %}
-            {%- if asset.resource_type == 'exposure' %}
-                {%- do exposure_readers.update({parent: exposure_readers.get(parent, 0) + 1}) %}
-            {%- endif %}
-        {%- endfor %}
-    {%- endfor %}
-    {%- set checks = {} %}
-    {%- for check in graph.nodes.values() if check.resource_type == 'test' %}
-        {%- for tested in inventory_checked_assets(check) %}
-            {%- do checks.update({tested: checks.get(tested, 0) + 1}) %}
-        {%- endfor %}
-    {%- endfor %}
     {%- for asset in assets %}
         {%- set meta = asset_meta(asset) %}
         {%- set is_source = asset.resource_type == 'source' %}
         {%- set freshness = (asset.get('freshness') or {}) if is_source else {} %}
-        {%- set parents = (asset.depends_on or {}).get('nodes', []) | select('in', ids) | list %}
         {%- do rows.append([
             asset.unique_id,
             asset.source_name ~ '.' ~ asset.name if asset.resource_type == 'source' else asset.name,
@@ -53,10 +34,6 @@
             (asset.config or {}).get('materialized'),
             asset.get('relation_name'),
             (asset.columns or {}) | length,
-            checks.get(asset.unique_id, 0),
-            parents | length,
-            children.get(asset.unique_id, []) | length,
-            exposure_readers.get(asset.unique_id, 0),
             asset.type if asset.resource_type == 'exposure' else none,
             asset.maturity if asset.resource_type == 'exposure' else none,
             asset.url if asset.resource_type == 'exposure' else none,
