@@ -11,13 +11,14 @@
     When no file matches: a required source stops the build with an error that names the
     folder; an optional one yields no rows. `since` (an ISO date, for incremental runs) reads
     only the `dt=` folders from that day on: whole files, so line numbers stay the same.
+    `numbered=false` leaves line_number null and skips the numbering (for counting lines).
 -#}
-{% macro raw_lines(source_name, table_name, required=false, since=none) -%}
+{% macro raw_lines(source_name, table_name, required=false, since=none, numbered=true) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {{ return(adapter.dispatch('raw_lines', 'user_asset_warehouse')(relation, source_name, table_name, required, since)) }}
+    {{ return(adapter.dispatch('raw_lines', 'user_asset_warehouse')(relation, source_name, table_name, required, since, numbered)) }}
 {%- endmacro %}
 
-{% macro default__raw_lines(relation, source_name, table_name, required, since=none) -%}
+{% macro default__raw_lines(relation, source_name, table_name, required, since=none, numbered=true) -%}
     {#- The graph is empty while dbt parses; only the source() call above matters then. -#}
     {%- set meta = {} -%}
     {%- if execute -%}
@@ -63,7 +64,11 @@
             {%- else -%}
             cast(null as date) as partition_date,
             {%- endif %}
+            {%- if numbered %}
             row_number() over () as scan_number
+            {%- else %}
+            cast(null as {{ dbt.type_bigint() }}) as scan_number
+            {%- endif %}
         from {{ relation }}
         {%- if since and is_partitioned %}
         -- Whole dt= folders are skipped (hive partition pruning), never part of a file.
@@ -71,6 +76,19 @@
         {%- endif %}
 
     ),
+    {%- if not numbered %}
+
+    numbered as (
+
+        select
+            file_name,
+            raw_line,
+            partition_date,
+            scan_number as line_number
+        from scanned
+
+    )
+    {%- else %}
 
     file_offsets as (
 
@@ -95,6 +113,7 @@
         inner join file_offsets on scanned.file_name = file_offsets.file_name
 
     )
+    {%- endif %}
 
     select
         file_name,

@@ -47,7 +47,9 @@ BREAKAGES = {
         "expect_column_values_to_be_between(engagement_score)",
     ),
     "daily_event_volume": (
-        "delete from marts.fct_events where event_date = (select max(event_date) from marts.fct_events) - 3",
+        # fct_events is a view over the resolved events: break the table behind it.
+        "delete from intermediate.int_events_resolved_to_persons"
+        " where event_date = (select max(event_date) from marts.fct_events) - 3",
         "expect_column_values_to_be_between(events)",
     ),
     "rfm_latest_snapshot": (

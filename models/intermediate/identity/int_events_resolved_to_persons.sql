@@ -1,20 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+        post_hook="{{ delete_events_no_longer_accepted() if is_incremental() }}",
+    )
+}}
 -- One row per accepted event with the person it belongs to: the person of its highest-priority
 -- identifier (an account outranks the shared tablet it was used on). Events that carry an
 -- erased identifier are left out; events with no identifier of any person keep a null one_id.
+--
+-- Incremental: an event's resolving identifier never changes (identifier types have a fixed
+-- priority and a blocked identifier stays blocked), only that identifier's person can, when
+-- persons merge or split. A run resolves the events of the partitions from the cutoff
+-- (macros/incremental) and re-resolves older events whose identifier now belongs to another
+-- person or to none; the post-hook deletes events that were erased or left staging. Changing
+-- the identity_blocklist or identifier_type_priority seeds needs `--full-refresh`.
+{%- set cutoff = incremental_partition_cutoff() %}
+{%- set to_resolve -%}
+    {%- if cutoff -%}
+        (
+            partition_date >= cast('{{ cutoff }}' as date)
+            or event_id in (select reassigned_events.event_id from reassigned_events)
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endset %}
+
 with
-
-events as (
-
-    select * from {{ ref('stg_tracking__events') }}
-
-),
-
-event_identifiers as (
-
-    select * from {{ ref('stg_tracking__event_identifiers') }}
-    where identifier_status = 'valid'
-
-),
 
 persons as (
 
@@ -28,6 +43,35 @@ erased_nodes as (
 
 ),
 
+{% if cutoff %}
+reassigned_events as (
+
+    -- Older events whose resolving identifier's person changed since they were written.
+    select previous.event_id
+    from {{ this }} as previous
+    left join persons on previous.resolved_identifier_key = persons.identifier_key
+    where
+        previous.partition_date < cast('{{ cutoff }}' as date)
+        and previous.resolved_identifier_key is not null
+        and (persons.one_id is null or persons.one_id != previous.one_id)
+
+),
+
+{% endif %}
+events as (
+
+    select * from {{ ref('stg_tracking__events') }}
+    where {{ to_resolve }}
+
+),
+
+event_identifiers as (
+
+    select * from {{ ref('stg_tracking__event_identifiers') }}
+    where identifier_status = 'valid' and {{ to_resolve }}
+
+),
+
 events_with_erased_identifiers as (
 
     select distinct event_identifiers.event_id
@@ -36,18 +80,31 @@ events_with_erased_identifiers as (
 
 ),
 
-best_identifier as (
+ranked_identifiers as (
 
     select
         event_identifiers.event_id,
         persons.one_id,
-        persons.identifier_type as resolved_via
-    from event_identifiers
-    inner join persons on event_identifiers.identifier_key = persons.identifier_key
-    qualify row_number() over (
+        persons.identifier_key,
+        persons.identifier_type,
+        row_number() over (
             partition by event_identifiers.event_id
             order by persons.type_priority, persons.identifier_key
-        ) = 1
+        ) as identifier_rank
+    from event_identifiers
+    inner join persons on event_identifiers.identifier_key = persons.identifier_key
+
+),
+
+best_identifier as (
+
+    select
+        event_id,
+        one_id,
+        identifier_key as resolved_identifier_key,
+        identifier_type as resolved_via
+    from ranked_identifiers
+    where identifier_rank = 1
 
 ),
 
@@ -57,6 +114,7 @@ final as (
         events.event_id,
         best_identifier.one_id,
         best_identifier.resolved_via,
+        best_identifier.resolved_identifier_key,
         events.app_id,
         events.distinct_id,
         events.product_id,
@@ -78,7 +136,8 @@ final as (
         events.quantity,
         events.event_at,
         events.received_at,
-        events.event_date
+        events.event_date,
+        events.partition_date
     from events
     left join best_identifier on events.event_id = best_identifier.event_id
     where

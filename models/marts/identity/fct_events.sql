@@ -1,3 +1,6 @@
+{{ config(materialized='view') }}
+-- A view: the events are resolved (incrementally) in int_events_resolved_to_persons; copying
+-- them into a second table cost as much as resolving them.
 with
 
 events as (
