@@ -24,7 +24,8 @@ INCREMENTAL_TABLES = [
     "intermediate.int_events_resolved_to_persons",
     "intermediate.int_person_events_as_of",
 ]
-CUTOFF = "2026-03-29"  # the newest day before the second landing, 04-01, minus 3 days
+# Cutoffs of the two daily runs: the newest day held before each landing minus 3 days.
+FIRST_CUTOFF, SECOND_CUTOFF = "2026-03-28", "2026-03-29"
 
 
 def simulate(*args: str) -> None:
@@ -65,17 +66,17 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
 
     # The daily runs were incremental: the event lines were read from the cutoff partition on.
     compiled = next((daily / "target" / "compiled").rglob("base_tracking__event_lines.sql")).read_text()
-    assert f"dt >= cast('{CUTOFF}' as date)" in compiled
+    assert f"dt >= cast('{SECOND_CUTOFF}' as date)" in compiled
 
-    # Landing days moved older events to other persons (merges), so re-resolving them was needed:
-    # without it the comparison below would fail.
+    # Landing days moved events older than either run's cutoff to other persons (merges), so
+    # re-resolving them was needed: without it the comparison below would fail.
     with duckdb.connect(str(daily / "warehouse.duckdb"), read_only=True) as con:
         con.execute(f"attach '{tiny.database}' as before (read_only)")
         (moved,) = con.execute(
             "select count(*) from intermediate.int_events_resolved_to_persons as now"
             " inner join before.intermediate.int_events_resolved_to_persons as was using (event_id)"
             " where was.partition_date < cast(? as date) and now.one_id is distinct from was.one_id",
-            [CUTOFF],
+            [FIRST_CUTOFF],
         ).fetchone()
     assert moved > 0
 

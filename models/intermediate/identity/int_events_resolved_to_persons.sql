@@ -14,9 +14,10 @@
 -- Incremental: an event's resolving identifier never changes (identifier types have a fixed
 -- priority and a blocked identifier stays blocked), only that identifier's person can, when
 -- persons merge or split. A run resolves the events of the partitions from the cutoff
--- (macros/incremental) and re-resolves older events whose identifier now belongs to another
--- person or to none; the post-hook deletes events that were erased or left staging. Changing
--- the identity_blocklist or identifier_type_priority seeds needs `--full-refresh`.
+-- (macros/incremental), re-resolves older events whose identifier now belongs to another
+-- person or to none, and resolves older events it does not hold (no longer erased); the
+-- post-hook deletes events that were erased or left staging. Changing the identity_blocklist
+-- or identifier_type_priority seeds needs `--full-refresh`.
 {%- set cutoff = incremental_partition_cutoff() %}
 {%- set to_resolve -%}
     {%- if cutoff -%}
@@ -54,6 +55,17 @@ reassigned_events as (
         previous.partition_date < cast('{{ cutoff }}' as date)
         and previous.resolved_identifier_key is not null
         and (persons.one_id is null or persons.one_id != previous.one_id)
+
+    union all
+
+    -- Older accepted events the table does not hold: left out while one of their identifiers
+    -- was erased, back now that it no longer is (a split released it from the erased person).
+    -- Those still erased are left out again below.
+    select accepted.event_id
+    from {{ ref('stg_tracking__events') }} as accepted
+    where
+        accepted.partition_date < cast('{{ cutoff }}' as date)
+        and accepted.event_id not in (select held.event_id from {{ this }} as held)
 
 ),
 
