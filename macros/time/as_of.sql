@@ -30,3 +30,23 @@
 {% macro default__days_between(earlier, later) -%}
     (epoch({{ later }}) - epoch({{ earlier }})) / 86400.0
 {%- endmacro %}
+
+
+{#- Whole calendar days from date `earlier` to date `later` (day boundaries crossed). -#}
+{% macro calendar_days_between(earlier, later) -%}
+    {{ return(adapter.dispatch('calendar_days_between', 'user_asset_warehouse')(earlier, later)) }}
+{%- endmacro %}
+
+{% macro default__calendar_days_between(earlier, later) -%}
+    date_diff('day', {{ earlier }}, {{ later }})
+{%- endmacro %}
+
+
+{#- Calendar years from date `earlier` to date `later` (year boundaries crossed, not birthdays). -#}
+{% macro calendar_years_between(earlier, later) -%}
+    {{ return(adapter.dispatch('calendar_years_between', 'user_asset_warehouse')(earlier, later)) }}
+{%- endmacro %}
+
+{% macro default__calendar_years_between(earlier, later) -%}
+    date_diff('year', {{ earlier }}, {{ later }})
+{%- endmacro %}

@@ -80,10 +80,10 @@ rfm_states as (
     select
         windows.campaign_id,
         windows.one_id,
-        arg_max(rfm.rfm_class, rfm.snapshot_date) filter (
+        max_by(rfm.rfm_class, rfm.snapshot_date) filter (
             where cast(windows.first_sent_at as date) > rfm.snapshot_date
         ) as rfm_class_at_send,
-        arg_min(rfm.rfm_class, rfm.snapshot_date) filter (
+        min_by(rfm.rfm_class, rfm.snapshot_date) filter (
             where cast(windows.window_end_at as date) <= rfm.snapshot_date
         ) as rfm_class_after
     from windows
@@ -97,10 +97,10 @@ stage_states as (
     select
         windows.campaign_id,
         windows.one_id,
-        arg_max(lifecycle.lifecycle_stage, lifecycle.period_end) filter (
+        max_by(lifecycle.lifecycle_stage, lifecycle.period_end) filter (
             where cast(windows.first_sent_at as date) > lifecycle.period_end
         ) as lifecycle_stage_at_send,
-        arg_min(lifecycle.lifecycle_stage, lifecycle.period_end) filter (
+        min_by(lifecycle.lifecycle_stage, lifecycle.period_end) filter (
             where cast(windows.window_end_at as date) <= lifecycle.period_end
         ) as lifecycle_stage_after
     from windows

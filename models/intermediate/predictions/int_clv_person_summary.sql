@@ -45,8 +45,12 @@ final as (
     select
         numbered.one_id,
         count(*) - 1 as frequency,
-        date_diff('day', min(numbered.purchase_date), max(numbered.purchase_date)) as recency,
-        date_diff('day', min(numbered.purchase_date), any_value(as_of.as_of_date)) as age,
+        {{ calendar_days_between(
+            "min(numbered.purchase_date)", "max(numbered.purchase_date)"
+        ) }} as recency,
+        {{ calendar_days_between(
+            "min(numbered.purchase_date)", "any_value(as_of.as_of_date)"
+        ) }} as age,
         cast(coalesce(
             avg(numbered.purchase_amount) filter (where numbered.purchase_number > 1), 0
         ) as double) as monetary,

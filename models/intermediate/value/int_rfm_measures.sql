@@ -24,7 +24,9 @@ final as (
     select
         orders.one_id,
         periods.period_end as snapshot_date,
-        date_diff('day', cast(max(orders.paid_at) as date), periods.period_end) as recency_days,
+        {{ calendar_days_between(
+            "cast(max(orders.paid_at) as date)", "periods.period_end"
+        ) }} as recency_days,
         count(*) filter (
             where orders.paid_at
             >= periods.period_end_at - interval {{ var('rfm_window_days') }} day

@@ -78,7 +78,7 @@ crm as (
         members.member_level,
         members.has_marketing_consent,
         members.registered_at,
-        date_diff('year', members.birth_date, as_of.as_of_date)
+        {{ calendar_years_between("members.birth_date", "as_of.as_of_date") }}
         - case
             when strftime(as_of.as_of_date, '%m%d') < strftime(members.birth_date, '%m%d') then 1
             else 0
@@ -137,7 +137,7 @@ final as (
         event_facts.channels_used,
         coalesce(event_facts.app_count, 0) as app_count,
         event_facts.apps_used,
-        date_diff('day', cast(event_facts.last_event_at as date), as_of.as_of_date)
+        {{ calendar_days_between("cast(event_facts.last_event_at as date)", "as_of.as_of_date") }}
             as days_since_last_event,
 
         -- events by type
@@ -164,7 +164,7 @@ final as (
         order_facts.average_order_value,
         order_facts.first_paid_at,
         order_facts.last_paid_at,
-        date_diff('day', cast(order_facts.last_paid_at as date), as_of.as_of_date)
+        {{ calendar_days_between("cast(order_facts.last_paid_at as date)", "as_of.as_of_date") }}
             as days_since_last_order,
         category_groups.group_basis as category_group_basis,
         category_groups.dominant_category,

@@ -23,7 +23,7 @@ per_person as (
     select
         one_id,
         sum(points) as engagement_points,
-        arg_max(event_name, points) filter (where points > 0) as top_behaviour
+        max_by(event_name, points) filter (where points > 0) as top_behaviour
     from contributions
     group by 1
 

@@ -14,7 +14,9 @@ facts as (
 
     select
         *,
-        date_diff('day', cast(first_event_at as date), as_of_date) as days_since_first_event,
+        {{ calendar_days_between(
+            "cast(first_event_at as date)", "as_of_date"
+        ) }} as days_since_first_event,
         case
             when paid_order_count >= 2
                 then {{ days_between('first_paid_at', 'last_paid_at') }} / (paid_order_count - 1)

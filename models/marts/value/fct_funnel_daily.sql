@@ -19,7 +19,7 @@ entries as (
         one_id,
         event_date as funnel_date,
         min(event_at) as product_view_at,
-        arg_min(channel, event_at) as channel
+        min_by(channel, event_at) as channel
     from events
     where event_name = 'product_view'
     group by 1, 2

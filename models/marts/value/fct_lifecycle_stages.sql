@@ -20,16 +20,20 @@ base_stages as (
 
     select
         *,
-        date_diff('day', cast(first_event_at as date), period_end) as days_since_first_event,
-        date_diff('day', cast(last_event_at as date), period_end) as days_since_last_event,
+        {{ calendar_days_between(
+            "cast(first_event_at as date)", "period_end"
+        ) }} as days_since_first_event,
+        {{ calendar_days_between(
+            "cast(last_event_at as date)", "period_end"
+        ) }} as days_since_last_event,
         case
-            when date_diff('day', cast(first_event_at as date), period_end)
+            when {{ calendar_days_between("cast(first_event_at as date)", "period_end") }}
                 < {{ var('lifecycle_new_days') }}
                 then 'new'
-            when date_diff('day', cast(last_event_at as date), period_end)
+            when {{ calendar_days_between("cast(last_event_at as date)", "period_end") }}
                 < {{ var('lifecycle_dormant_days') }}
                 then 'active'
-            when date_diff('day', cast(last_event_at as date), period_end)
+            when {{ calendar_days_between("cast(last_event_at as date)", "period_end") }}
                 < {{ var('lifecycle_churned_days') }}
                 then 'dormant'
             else 'churned'
