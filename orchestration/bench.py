@@ -98,6 +98,15 @@ def model_times(target: Path) -> list[tuple[str, float]]:
     )
 
 
+def node_type_times(target: Path) -> dict[str, float]:
+    """Seconds per node type (model, test, unit_test, seed, snapshot, operation) of the last run."""
+    totals: dict[str, float] = {}
+    for result in json.loads((target / "run_results.json").read_text())["results"]:
+        kind = result["unique_id"].split(".")[0]
+        totals[kind] = totals.get(kind, 0.0) + result["execution_time"]
+    return totals
+
+
 def layer_times(target: Path) -> dict[str, float]:
     manifest = json.loads((target / "manifest.json").read_text())["nodes"]
     totals: dict[str, float] = {}
@@ -224,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         log("one more landed day, built on top")
         run([python, "-m", "orchestration.simulate", "--land-next-day", "--out", str(raw)])
         results["incremental_day_seconds"] = run([dbt, "build", "--quiet"], env)
+        results["incremental_slowest_models"] = model_times(target)[:10]
+        results["incremental_node_type_seconds"] = node_type_times(target)
 
     floor = results["floor_seconds"]
     full = results["full_build_seconds"]
@@ -250,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
         "slowest models:",
         *[f"  {seconds:8.1f} s  {uid.split('.')[-1]}" for uid, seconds in results["slowest_models"]],
     ]
+    if results["incremental_day_seconds"] is not None:
+        summary += [
+            "incremental day, time per node type (summed over threads): "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in results["incremental_node_type_seconds"].items()),
+            "incremental day, slowest models:",
+            *[f"  {seconds:8.1f} s  {uid.split('.')[-1]}" for uid, seconds in results["incremental_slowest_models"]],
+        ]
     print("\n".join(summary))
     out = PROJECT_DIR / "bench" / "results" / f"{args.tier}-{dt.datetime.now():%Y%m%dT%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
