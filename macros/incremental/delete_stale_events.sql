@@ -14,14 +14,3 @@
         )
 {%- endmacro %}
 
-
-{#- Post-hook of int_person_events_as_of on incremental runs: events that no longer belong to a
-    person within the as-of window (erased, unresolved, or after a moved-back as-of date). -#}
-{% macro delete_person_events_no_longer_resolved() -%}
-    delete from {{ this }}
-    where event_id not in (
-        select resolved.event_id
-        from {{ ref('int_events_resolved_to_persons') }} as resolved
-        where resolved.one_id is not null and resolved.event_at < {{ as_of_end() }}
-    )
-{%- endmacro %}

@@ -1,6 +1,6 @@
 """Landing the data day by day and building after each landing (the event models run
-incrementally: staging reads only the newest partitions, resolution and sessions redo only the
-events and persons that changed) gives the same tables and marts as one full build of the whole
+incrementally: staging reads only the newest partitions, resolution redoes only the events whose
+person changed) gives the same tables and marts as one full build of the whole
 period, and the merge history records persons that moved."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ INCREMENTAL_TABLES = [
     "staging.stg_tracking__events",
     "staging.stg_tracking__event_identifiers",
     "intermediate.int_events_resolved_to_persons",
-    "intermediate.int_person_events_as_of",
 ]
 # Cutoffs of the two daily runs: the newest day held before each landing minus 3 days.
 FIRST_CUTOFF, SECOND_CUTOFF = "2026-03-28", "2026-03-29"
