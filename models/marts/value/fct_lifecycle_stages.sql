@@ -16,7 +16,7 @@ activity as (
 
 ),
 
-base_stages as (
+recencies as (
 
     select
         *,
@@ -25,20 +25,22 @@ base_stages as (
         ) }} as days_since_first_event,
         {{ calendar_days_between(
             "cast(last_event_at as date)", "period_end"
-        ) }} as days_since_last_event,
+        ) }} as days_since_last_event
+    from activity
+
+),
+
+base_stages as (
+
+    select
+        *,
         case
-            when {{ calendar_days_between("cast(first_event_at as date)", "period_end") }}
-                < {{ var('lifecycle_new_days') }}
-                then 'new'
-            when {{ calendar_days_between("cast(last_event_at as date)", "period_end") }}
-                < {{ var('lifecycle_dormant_days') }}
-                then 'active'
-            when {{ calendar_days_between("cast(last_event_at as date)", "period_end") }}
-                < {{ var('lifecycle_churned_days') }}
-                then 'dormant'
+            when days_since_first_event < {{ var('lifecycle_new_days') }} then 'new'
+            when days_since_last_event < {{ var('lifecycle_dormant_days') }} then 'active'
+            when days_since_last_event < {{ var('lifecycle_churned_days') }} then 'dormant'
             else 'churned'
         end as base_stage
-    from activity
+    from recencies
 
 ),
 
