@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
+INSTALLED_SPARK := $(VENV)/.installed-spark
 SEED ?= 42
 TIER ?= small
 
@@ -15,10 +16,10 @@ export GX_ANALYTICS_ENABLED := false
 export USER_ASSETS_RAW_DIR ?= data/raw
 export USER_ASSETS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: help install data build summary demo test lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate
+.PHONY: help install install-spark data build summary demo test test-spark lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,12 @@ $(INSTALLED): pyproject.toml constraints.txt
 	@touch $@
 
 install: $(INSTALLED) ## Create .venv and install the locked dependencies
+
+$(INSTALLED_SPARK): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	@touch $@
+
+install-spark: $(INSTALLED_SPARK) ## Add dbt-spark and pyspark (the `spark` target; needs Java 17+)
 
 data: $(INSTALLED) ## Generate the sample data (TIER=tiny|small|large, SEED=42) unless present
 	@if [ -f "$(USER_ASSETS_RAW_DIR)/../truth/manifest.json" ] && grep -q '"tier": "$(TIER)"' "$(USER_ASSETS_RAW_DIR)/../truth/manifest.json"; then \
@@ -68,6 +75,17 @@ dbt-test: $(INSTALLED)
 		DBT_TARGET_PATH="$$work/target" DBT_LOG_PATH="$$work/logs" $(BIN)/dbt build; \
 	$(BIN)/dbt parse --quiet; \
 	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest
+
+# Spark (README: "Running on Spark"): the tiny tier built on DuckDB and on a local Spark session,
+# every mart compared. The metastore and warehouse live in the temporary folder too.
+test-spark: $(INSTALLED_SPARK) ## Build the tiny tier on local Spark and compare every mart with DuckDB
+	@command -v java >/dev/null || { echo "make test-spark needs Java 17 or newer on the PATH (pyspark 4)."; exit 1; }
+	@set -e; work=$$(mktemp -d -t uaw-spark-XXXXXX); trap 'rm -rf "$$work"' EXIT; \
+	echo "Spark test build in $$work"; \
+	$(BIN)/python -m orchestration.simulate --tier tiny --seed 7 --out "$$work/raw"; \
+	export USER_ASSETS_RAW_DIR="$$work/raw" DBT_LOG_PATH="$$work/logs" USER_ASSETS_SPARK_DIR="$$work/spark"; \
+	USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" DBT_TARGET_PATH="$$work/target" $(BIN)/dbt build --quiet; \
+	DBT_TARGET_PATH="$$work/spark-target" $(BIN)/python -m orchestration.spark_compare --duckdb "$$work/warehouse.duckdb"
 
 pytest: $(INSTALLED) ## pytest alone (builds its own tiny warehouse)
 	$(BIN)/dbt parse --quiet

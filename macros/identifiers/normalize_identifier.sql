@@ -8,7 +8,7 @@
         when 'email' then {{ normalize_email(raw_value) }}
         when 'openid' then
             case
-                when regexp_full_match(trim({{ raw_value }}), '[^/\s]+/[^/\s]+') then trim({{ raw_value }})
+                when {{ regex_full_match('trim(' ~ raw_value ~ ')', '[^/\\s]+/[^/\\s]+') }} then trim({{ raw_value }})
                 when nullif(trim({{ app_id }}), '') is not null and nullif(trim({{ raw_value }}), '') is not null
                     then trim({{ app_id }}) || '/' || trim({{ raw_value }})
             end
@@ -21,11 +21,11 @@
 {#- "+86 138-0013-8000", "0086 13800138000" and "138 0013 8000" all become "13800138000". -#}
 {% macro normalize_phone(raw_value) -%}
     nullif(
-        regexp_extract(
-            regexp_replace({{ raw_value }}, '[^0-9+]', '', 'g'),
-            '^(?:\+?86|0086)?(1[3-9][0-9]{9})$',
+        {{ regex_extract(
+            regex_replace_all(raw_value, '[^0-9+]', ''),
+            '^(?:\\+?86|0086)?(1[3-9][0-9]{9})$',
             1
-        ),
+        ) }},
         ''
     )
 {%- endmacro %}
@@ -33,7 +33,9 @@
 
 {% macro normalize_email(raw_value) -%}
     case
-        when regexp_full_match(lower(trim({{ raw_value }})), '[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)+')
+        when {{ regex_full_match(
+            'lower(trim(' ~ raw_value ~ '))', '[a-z0-9._%+\\-]+@[a-z0-9\\-]+(\\.[a-z0-9\\-]+)+'
+        ) }}
             then lower(trim({{ raw_value }}))
     end
 {%- endmacro %}
@@ -55,11 +57,10 @@
         ) -%}
         {%- for row in rows -%}
             {%- set value = "lower(trim(" ~ raw_value ~ "))" -%}
-            {%- set pattern = "'" ~ (row[2] | replace("'", "''")) ~ "'" -%}
             {%- if row[1] == 'exact' -%}
-                {%- set test = value ~ " = " ~ pattern -%}
+                {%- set test = value ~ " = '" ~ (row[2] | replace("'", "''")) ~ "'" -%}
             {%- else -%}
-                {%- set test = "regexp_full_match(" ~ value ~ ", " ~ pattern ~ ")" -%}
+                {%- set test = regex_full_match(value, row[2]) -%}
             {%- endif -%}
             {%- if row[0] != '*' -%}
                 {%- set test = "(" ~ identifier_type ~ " = '" ~ row[0] ~ "' and " ~ test ~ ")" -%}
@@ -96,8 +97,8 @@
 {#- True when text holds a CN mobile number (separators allowed) or an e-mail address. -#}
 {% macro looks_like_pii(text) -%}
     coalesce(
-        regexp_matches({{ text }}, '(^|[^0-9])(\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}($|[^0-9])')
-        or regexp_matches({{ text }}, '[^@\s]+@[^@\s]+\.[A-Za-z]{2,}'),
+        {{ regex_search(text, '(^|[^0-9])(\\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}($|[^0-9])') }}
+        or {{ regex_search(text, '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}') }},
         false
     )
 {%- endmacro %}
@@ -106,10 +107,9 @@
 {#- Free text with phone numbers and e-mail addresses masked, for fields users type into
     (search terms, pages, referrers) that travel beyond staging. -#}
 {% macro mask_pii(text) -%}
-    regexp_replace(
-        regexp_replace({{ text }}, '[^@\s/?&=]+@[^@\s/?&=]+\.[A-Za-z]{2,}', '<email>', 'g'),
-        '(\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}',
-        '<phone>',
-        'g'
-    )
+    {{ regex_replace_all(
+        regex_replace_all(text, '[^@\\s/?&=]+@[^@\\s/?&=]+\\.[A-Za-z]{2,}', '<email>'),
+        '(\\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}',
+        '<phone>'
+    ) }}
 {%- endmacro %}

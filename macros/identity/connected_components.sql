@@ -34,13 +34,13 @@
         {{ return(labels) }}
     {%- endif -%}
 
-    {%- do run_query('create or replace table ' ~ edges ~ ' as '
-        ~ 'with e as (select node_a, node_b from (' ~ edges_sql ~ ') as e where node_a != node_b) '
+    {%- do replace_table_as(edges,
+        'with e as (select node_a, node_b from (' ~ edges_sql ~ ') as e where node_a != node_b) '
         ~ 'select node_a as src, node_b as dst from e union all select node_b as src, node_a as dst from e') -%}
     {#- Only nodes with an edge iterate; isolated nodes are their own component (added at the
         end). Each starts from the smallest of itself and its neighbours. -#}
-    {%- do run_query('create or replace table ' ~ labels ~ ' as '
-        ~ 'select src as node_id, least(src, min(dst)) as label from ' ~ edges ~ ' group by src') -%}
+    {%- do replace_table_as(labels,
+        'select src as node_id, least(src, min(dst)) as label from ' ~ edges ~ ' group by src') -%}
 
     {#- Labels only decrease, so a round changed something exactly when the sum of the labels
         went down: one scan instead of a join of the old and new labels. -#}
@@ -50,9 +50,8 @@
         total=run_query('select coalesce(sum(label), 0) from ' ~ labels).columns[0].values()[0]
     ) -%}
     {%- for round in range(max_rounds) if not state.converged -%}
-        {%- do run_query(
-            'create or replace table ' ~ next_labels ~ ' as '
-            ~ 'with neighbour_min as ('
+        {%- do replace_table_as(next_labels,
+            'with neighbour_min as ('
             ~ '  select e.src as node_id, min(l.label) as label'
             ~ '  from ' ~ edges ~ ' as e inner join ' ~ labels ~ ' as l on e.dst = l.node_id'
             ~ '  group by e.src'
@@ -89,6 +88,23 @@
         ~ ') as n where n.node_id not in (select l.node_id from ' ~ labels ~ ' as l)') -%}
     {%- do run_query('drop table if exists ' ~ edges) -%}
     {{ return(labels) }}
+{%- endmacro %}
+
+
+{#- Creates `relation` as the result of `sql`, replacing it if it exists: one statement on
+    DuckDB; on Spark (one statement per call, and parquet tables cannot be replaced) a drop and
+    a create. -#}
+{% macro replace_table_as(relation, sql) -%}
+    {%- do adapter.dispatch('replace_table_as', 'user_asset_warehouse')(relation, sql) -%}
+{%- endmacro %}
+
+{% macro default__replace_table_as(relation, sql) -%}
+    {%- do run_query('create or replace table ' ~ relation ~ ' as ' ~ sql) -%}
+{%- endmacro %}
+
+{% macro spark__replace_table_as(relation, sql) -%}
+    {%- do run_query('drop table if exists ' ~ relation) -%}
+    {%- do run_query('create table ' ~ relation ~ ' using parquet as ' ~ sql) -%}
 {%- endmacro %}
 
 

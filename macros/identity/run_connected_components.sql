@@ -4,15 +4,14 @@
     that prove convergence on chains and stars, and by the benchmark. -#}
 {% macro run_connected_components(nodes_table, edges_table, result_table) %}
     {%- set result = api.Relation.create(
-        database=target.database, schema=target.schema, identifier=result_table
+        database=target.get('database'), schema=target.schema, identifier=result_table
     ) -%}
     {%- set labels = connected_components(
         result,
         nodes_sql='select node_id from ' ~ nodes_table,
         edges_sql='select node_a, node_b from ' ~ edges_table
     ) -%}
-    {%- do run_query('create or replace table ' ~ result
-        ~ ' as select node_id, label as component_id from ' ~ labels) -%}
+    {%- do replace_table_as(result, 'select node_id, label as component_id from ' ~ labels) -%}
     {%- do run_query(drop_connected_components_scratch(result)) -%}
     {%- do adapter.commit() -%}
 {% endmacro %}

@@ -120,3 +120,14 @@
         {{ default__source_latest_loaded_at(source_node) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark has no glob(): read the partition column of the source's folder (a `text` scan, whose
+    `dt` column Spark discovers from the folder names). -#}
+{% macro spark__source_latest_loaded_at(source_node) -%}
+    {%- set raw_glob = asset_meta(source_node).get('raw_glob') -%}
+    {%- if raw_glob and '/dt=' in raw_glob -%}
+        select max(cast(dt as timestamp)) from text.`{{ raw_glob.split('/dt=')[0] }}`
+    {%- else -%}
+        {{ default__source_latest_loaded_at(source_node) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -4,8 +4,9 @@
     executed node, with the row count of every relation it built, and, after a build or run, one
     row per asset with its three scores (`fct_data_asset_scores`). -#}
 
+{#- (Spark has no database: target.database is undefined there.) -#}
 {% macro audit_relation(identifier) -%}
-    {{ return(api.Relation.create(database=target.database, schema='audit', identifier=identifier)) }}
+    {{ return(api.Relation.create(database=target.get('database'), schema='audit', identifier=identifier)) }}
 {%- endmacro %}
 
 
@@ -13,17 +14,17 @@
 {% macro audit_table_columns() -%}
     {{ return({
         'dbt_invocations': [
-            ('invocation_id', 'varchar'), ('command', 'varchar'), ('target_name', 'varchar'),
-            ('dbt_version', 'varchar'), ('run_started_at', 'timestamp'), ('run_completed_at', 'timestamp'),
+            ('invocation_id', 'string'), ('command', 'string'), ('target_name', 'string'),
+            ('dbt_version', 'string'), ('run_started_at', 'timestamp'), ('run_completed_at', 'timestamp'),
             ('node_count', 'integer'), ('error_count', 'integer')],
         'dbt_node_results': [
-            ('invocation_id', 'varchar'), ('unique_id', 'varchar'), ('resource_type', 'varchar'),
-            ('tested_node_id', 'varchar'), ('status', 'varchar'), ('failures', 'bigint'),
+            ('invocation_id', 'string'), ('unique_id', 'string'), ('resource_type', 'string'),
+            ('tested_node_id', 'string'), ('status', 'string'), ('failures', 'bigint'),
             ('execution_seconds', 'double'), ('completed_at', 'timestamp'), ('row_count', 'bigint'),
             ('column_count', 'integer'), ('person_count', 'bigint'), ('gmv', 'double'),
-            ('message', 'varchar')],
+            ('message', 'string')],
         'data_asset_scores': [
-            ('invocation_id', 'varchar'), ('scored_at', 'timestamp')] + data_asset_score_columns(),
+            ('invocation_id', 'string'), ('scored_at', 'timestamp')] + data_asset_score_columns(),
     }) }}
 {%- endmacro %}
 
@@ -31,29 +32,47 @@
 {#- The columns of `int_data_asset_scores` that each run keeps in the score history. -#}
 {% macro data_asset_score_columns() -%}
     {{ return([
-        ('unique_id', 'varchar'), ('asset_name', 'varchar'), ('resource_type', 'varchar'),
-        ('layer', 'varchar'), ('domain', 'varchar'), ('owner', 'varchar'), ('declared_tier', 'integer'),
+        ('unique_id', 'string'), ('asset_name', 'string'), ('resource_type', 'string'),
+        ('layer', 'string'), ('domain', 'string'), ('owner', 'string'), ('declared_tier', 'integer'),
         ('degree_component', 'double'), ('reach_component', 'double'), ('exposure_component', 'double'),
         ('freshness_component', 'double'), ('build_component', 'double'), ('test_component', 'double'),
         ('loop_component', 'double'), ('person_component', 'double'), ('gmv_component', 'double'),
         ('exposures_fed_component', 'double'), ('connectivity_score', 'double'), ('flow_score', 'double'),
-        ('contribution_score', 'double'), ('value_score', 'double'), ('value_tier', 'varchar')]) }}
+        ('contribution_score', 'double'), ('value_score', 'double'), ('value_tier', 'string')]) }}
 {%- endmacro %}
 
 
-{#- Returns the statements (the hook runs and commits them; statements run while rendering a hook
-    are rolled back on DuckDB). -#}
+{#- on-run-start hook. DuckDB: returns the statements (the hook runs and commits them; statements
+    run while rendering a hook are rolled back on DuckDB). Spark: runs them one per call (it takes
+    one statement at a time and commits each) and returns nothing. -#}
 {% macro create_run_audit_tables() -%}
     {%- if execute -%}
-        create schema if not exists {{ api.Relation.create(database=target.database, schema='audit').include(identifier=false) }};
-        {%- for table, columns in audit_table_columns().items() %}
-        create table if not exists {{ audit_relation(table) }} (
-            {%- for name, type in columns %}
-            {{ name }} {{ type }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        ){{ ';' if not loop.last }}
-        {%- endfor -%}
+        {{ return(adapter.dispatch('create_run_audit_tables', 'user_asset_warehouse')()) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__create_run_audit_tables() -%}
+    create schema if not exists {{ audit_relation(none).include(identifier=false) }};
+    {%- for table, columns in audit_table_columns().items() %}
+    create table if not exists {{ audit_relation(table) }} (
+        {%- for name, type in columns %}
+        {{ name }} {{ type }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ){{ ';' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro spark__create_run_audit_tables() -%}
+    {#- (Checked first: the Hive metastore logs an error for an existing one, even with `if not exists`.) -#}
+    {%- if not adapter.check_schema_exists(none, 'audit') -%}
+        {%- do run_query('create schema if not exists ' ~ audit_relation(none).include(identifier=false)) -%}
+    {%- endif -%}
+    {%- for table, columns in audit_table_columns().items() -%}
+        {%- set column_list = [] -%}
+        {%- for name, type in columns %}{% do column_list.append(name ~ ' ' ~ type) %}{% endfor -%}
+        {%- do run_query('create table if not exists ' ~ audit_relation(table)
+            ~ ' (' ~ column_list | join(', ') ~ ') using parquet') -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 
@@ -100,24 +119,35 @@
                 (result.message | string)[:500] if result.message is not none else none]) -%}
         {%- endfor -%}
         {%- set columns = audit_table_columns() -%}
-        {%- set record_sql -%}
-        {%- if rows %}
-        insert into {{ audit_relation('dbt_node_results') }}
-        {{ inline_table(columns['dbt_node_results'], rows) }};
-        {%- endif %}
-        insert into {{ audit_relation('dbt_invocations') }}
-            {{ inline_table(columns['dbt_invocations'], [[
-                invocation_id, flags.WHICH, target.name, dbt_version, run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f'),
-                modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%d %H:%M:%S.%f'), rows | length, errors | length]]) }}
-        {%- if flags.WHICH in ['build', 'run'] %}
-        {{ snapshot_data_asset_scores() }}
+        {%- set statements = [] -%}
+        {%- if rows -%}
+            {%- do statements.append('insert into ' ~ audit_relation('dbt_node_results') ~ '\n'
+                ~ inline_table(columns['dbt_node_results'], rows)) -%}
         {%- endif -%}
-        {%- endset -%}
-        {#- The measuring queries above opened a transaction on the hook's connection, which dbt
-            rolls back when it closes it: run the inserts in it and commit. -#}
-        {%- call statement('record_run_results') -%}{{ record_sql }}{%- endcall -%}
-        {%- do adapter.commit() -%}
+        {%- do statements.append('insert into ' ~ audit_relation('dbt_invocations') ~ '\n'
+            ~ inline_table(columns['dbt_invocations'], [[
+                invocation_id, flags.WHICH, target.name, dbt_version, run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f'),
+                modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%d %H:%M:%S.%f'), rows | length, errors | length]])) -%}
+        {%- if flags.WHICH in ['build', 'run'] -%}
+            {%- set scores_sql = snapshot_data_asset_scores() -%}
+            {%- if scores_sql %}{% do statements.append(scores_sql) %}{% endif -%}
+        {%- endif -%}
+        {%- do adapter.dispatch('run_audit_statements', 'user_asset_warehouse')(statements) -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- DuckDB: the measuring queries above opened a transaction on the hook's connection, which dbt
+    rolls back when it closes it: run the inserts in it and commit. Spark: one statement per call. -#}
+{% macro default__run_audit_statements(statements) -%}
+    {%- call statement('record_run_results') -%}{{ statements | join(';\n') }}{%- endcall -%}
+    {%- do adapter.commit() -%}
+{%- endmacro %}
+
+{% macro spark__run_audit_statements(statements) -%}
+    {%- for sql in statements -%}
+        {%- do run_query(sql) -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 
@@ -128,7 +158,7 @@
     {%- if node is none -%}{{ return('') }}{%- endif -%}
     {%- set scores = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
     {%- if scores is none -%}{{ return('') }}{%- endif -%}
-    {%- set names = data_asset_score_columns() | map(attribute=0) | list -%};
+    {%- set names = data_asset_score_columns() | map(attribute=0) | list -%}
         insert into {{ audit_relation('data_asset_scores') }}
         select
             '{{ invocation_id }}' as invocation_id,

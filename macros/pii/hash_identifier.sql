@@ -20,3 +20,7 @@
 {% macro default__sha256_hex(text) -%}
     sha256({{ text }})
 {%- endmacro %}
+
+{% macro spark__sha256_hex(text) -%}
+    sha2({{ text }}, 256)
+{%- endmacro %}

@@ -5,7 +5,7 @@
         when 'UBIGINT' then true
         when 'BIGINT' then try_cast({{ json_text(doc, path) }} as double) >= 0
         when 'DOUBLE' then try_cast({{ json_text(doc, path) }} as double) >= 0
-        when 'VARCHAR' then regexp_full_match({{ json_text(doc, path) }}, '[0-9]+(\.[0-9]+)?')
+        when 'VARCHAR' then {{ regex_full_match(json_text(doc, path), '[0-9]+(\\.[0-9]+)?') }}
         when 'NULL' then true
         else {{ json_kind(doc, path) }} is null
     end
@@ -23,5 +23,5 @@
 
 {#- Money from text (CSV): decimal(18, 2) when a non-negative number, else null. -#}
 {% macro text_amount_is_valid(text) -%}
-    regexp_full_match(trim({{ text }}), '[0-9]+(\.[0-9]+)?')
+    {{ regex_full_match('trim(' ~ text ~ ')', '[0-9]+(\\.[0-9]+)?') }}
 {%- endmacro %}

@@ -12,12 +12,11 @@
         {{ csv_fields('data_lines.raw_line') }} as fields,
         case
             when
-                coalesce(array_to_string(
-                    list_transform({{ csv_fields('headers.header_line') }}, lambda h: trim(h)), ','
-                ), '') != '{{ expected_columns | join(",") }}'
+                coalesce({{ csv_header_names('headers.header_line') }}, '')
+                != '{{ expected_columns | join(",") }}'
                 then 'unexpected_header'
             when not {{ csv_is_well_formed('data_lines.raw_line') }} then 'malformed_csv'
-            when len({{ csv_fields('data_lines.raw_line') }}) != {{ expected_columns | length }}
+            when {{ csv_field_count('data_lines.raw_line') }} != {{ expected_columns | length }}
                 then 'wrong_column_count'
         end as csv_reject_reason
     from {{ raw_lines_relation }} as data_lines
@@ -25,7 +24,7 @@
         -- A byte-order mark, a Windows line end or quotes around the names are not a different header.
         select
             file_name,
-            regexp_replace(raw_line, '^\x{FEFF}|\r$', '', 'g') as header_line
+            {{ regex_replace_all('raw_line', '^\\x{FEFF}|\\r$', '') }} as header_line
         from {{ raw_lines_relation }}
         where line_number = 1
     ) as headers on data_lines.file_name = headers.file_name

@@ -1,4 +1,16 @@
-{#- JSON access differs by engine; models call these and never name an engine. -#}
+{#- JSON access differs by engine; models call these and never name an engine. Documents and
+    fragments are JSON text on both. Spark parses them as VARIANT (try_parse_json), which, unlike
+    DuckDB, rejects an object with a duplicate key as invalid. -#}
+
+
+{#- Spark: the VARIANT at path of a JSON text (SQL null when absent or invalid). -#}
+{% macro spark_variant_at(doc, path) -%}
+    {%- if path == '$' -%}
+        try_parse_json({{ doc }})
+    {%- else -%}
+        try_variant_get(try_parse_json({{ doc }}), '{{ path }}', 'variant')
+    {%- endif -%}
+{%- endmacro %}
 
 {% macro json_is_valid(text) -%}
     {{ return(adapter.dispatch('json_is_valid', 'user_asset_warehouse')(text)) }}
@@ -6,6 +18,10 @@
 
 {% macro default__json_is_valid(text) -%}
     json_valid({{ text }})
+{%- endmacro %}
+
+{% macro spark__json_is_valid(text) -%}
+    (try_parse_json({{ text }}) is not null)
 {%- endmacro %}
 
 
@@ -19,6 +35,23 @@
     json_type({{ doc }}, '{{ path }}')
 {%- endmacro %}
 
+{% macro spark__json_kind(doc, path) -%}
+    {#- schema_of_variant names, mapped to DuckDB's json_type names: an integer that does not fit a
+        BIGINT is a DECIMAL(n,0) there (UBIGINT here), other decimals are DOUBLE. -#}
+    {%- set kind = "regexp_extract(regexp_replace(schema_of_variant(" ~ spark_variant_at(doc, path)
+        ~ "), '^DECIMAL[(][0-9]+,0[)]', 'UBIGINT'), '^[A-Z]+', 0)" -%}
+    case {{ kind }}
+        when 'STRING' then 'VARCHAR'
+        when 'VOID' then 'NULL'
+        when 'DECIMAL' then 'DOUBLE'
+        when 'FLOAT' then 'DOUBLE'
+        when 'INT' then 'BIGINT'
+        when 'SMALLINT' then 'BIGINT'
+        when 'TINYINT' then 'BIGINT'
+        else {{ kind }}
+    end
+{%- endmacro %}
+
 
 {#- Value at path as text (numbers rendered as text); null when absent or JSON null. -#}
 {% macro json_text(doc, path) -%}
@@ -29,6 +62,10 @@
     json_extract_string({{ doc }}, '{{ path }}')
 {%- endmacro %}
 
+{% macro spark__json_text(doc, path) -%}
+    try_variant_get(try_parse_json({{ doc }}), '{{ path }}', 'string')
+{%- endmacro %}
+
 
 {#- Sub-document at path, kept as JSON text (for arrays such as order items). -#}
 {% macro json_value(doc, path) -%}
@@ -37,6 +74,10 @@
 
 {% macro default__json_value(doc, path) -%}
     json_extract({{ doc }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro spark__json_value(doc, path) -%}
+    to_json({{ spark_variant_at(doc, path) }})
 {%- endmacro %}
 
 
@@ -56,6 +97,20 @@
     )
 {%- endmacro %}
 
+{% macro spark__json_keys_within(doc, path, allowed_keys) -%}
+    coalesce(
+        {{ json_kind(doc, path) }} = 'NULL'
+        or (
+            {{ json_kind(doc, path) }} = 'OBJECT'
+            and forall(
+                json_object_keys({{ json_value(doc, path) }}),
+                k -> k in ({{ quoted_list(allowed_keys) }})
+            )
+        ),
+        true
+    )
+{%- endmacro %}
+
 
 {#- Number of elements of the array at path; null when absent or not an array. -#}
 {% macro json_array_length(doc, path) -%}
@@ -64,6 +119,10 @@
 
 {% macro default__json_array_length(doc, path) -%}
     case when json_type({{ doc }}, '{{ path }}') = 'ARRAY' then json_array_length({{ doc }}, '{{ path }}') end
+{%- endmacro %}
+
+{% macro spark__json_array_length(doc, path) -%}
+    case when {{ json_kind(doc, path) }} = 'ARRAY' then json_array_length({{ json_value(doc, path) }}) end
 {%- endmacro %}
 
 
@@ -88,6 +147,17 @@
     )
 {%- endmacro %}
 
+{% macro spark__json_array_elements(doc, path) -%}
+    lateral (
+        select
+            pos + 1 as item_number,
+            to_json(value) as item_doc
+        from variant_explode(
+            case when {{ json_kind(doc, path) }} = 'ARRAY' then {{ spark_variant_at(doc, path) }} end
+        )
+    )
+{%- endmacro %}
+
 
 {#- A JSON object's fields in one parse, as a struct: text values (numbers as their text,
     nested values as JSON text), or with as_json=true JSON fragments whose kind json_kind() can
@@ -104,6 +174,20 @@
     )
 {%- endmacro %}
 
+{% macro spark__json_struct(doc, fields, as_json) -%}
+    named_struct(
+        {%- for field in fields %}
+        '{{ field }}',
+        {%- if as_json %}
+        to_json(try_variant_get(try_parse_json({{ doc }}), '$.{{ field }}', 'variant'))
+        {%- else %}
+        try_variant_get(try_parse_json({{ doc }}), '$.{{ field }}', 'string')
+        {%- endif %}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
 
 {% macro struct_field(struct, field) -%}
     {{ return(adapter.dispatch('struct_field', 'user_asset_warehouse')(struct, field)) }}
@@ -111,6 +195,10 @@
 
 {% macro default__struct_field(struct, field) -%}
     struct_extract({{ struct }}, '{{ field }}')
+{%- endmacro %}
+
+{% macro spark__struct_field(struct, field) -%}
+    {{ struct }}.{{ field }}
 {%- endmacro %}
 
 
@@ -121,4 +209,10 @@
 
 {% macro default__json_to_text_columns(doc, fields) -%}
     unnest({{ json_struct(doc, fields) }})
+{%- endmacro %}
+
+{% macro spark__json_to_text_columns(doc, fields) -%}
+    {%- for field in fields %}
+    {{ json_text(doc, '$.' ~ field) }} as {{ field }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

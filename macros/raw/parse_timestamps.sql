@@ -4,10 +4,21 @@
     {{ return(adapter.dispatch('parse_utc_timestamp', 'user_asset_warehouse')(text)) }}
 {%- endmacro %}
 
+{% macro utc_timestamp_pattern() -%}
+    {{ return('[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$') }}
+{%- endmacro %}
+
 {% macro default__parse_utc_timestamp(text) -%}
     case
-        when regexp_matches({{ text }}, '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+        when {{ regex_search(text, utc_timestamp_pattern()) }}
             then cast(try_cast({{ text }} as timestamptz) at time zone 'UTC' as timestamp)
+    end
+{%- endmacro %}
+
+{% macro spark__parse_utc_timestamp(text) -%}
+    {#- The session time zone is UTC (profiles.yml): a cast honours the offset and yields UTC. -#}
+    case
+        when {{ regex_search(text, utc_timestamp_pattern()) }} then try_cast({{ text }} as timestamp)
     end
 {%- endmacro %}
 
@@ -32,6 +43,13 @@
     )
 {%- endmacro %}
 
+{% macro spark__parse_local_timestamp(text, time_zone) -%}
+    coalesce(
+        {{ parse_utc_timestamp(text) }},
+        to_utc_timestamp(try_cast({{ text }} as timestamp), '{{ time_zone }}')
+    )
+{%- endmacro %}
+
 
 {#- Integer epoch milliseconds to a UTC timestamp; null outside years 1-9999. -#}
 {% macro epoch_ms_to_timestamp(number) -%}
@@ -42,6 +60,13 @@
     case
         when {{ number }} between -62135596800000 and 253402300799999
             then epoch_ms({{ number }})
+    end
+{%- endmacro %}
+
+{% macro spark__epoch_ms_to_timestamp(number) -%}
+    case
+        when {{ number }} between -62135596800000 and 253402300799999
+            then timestamp_millis({{ number }})
     end
 {%- endmacro %}
 

@@ -18,13 +18,19 @@
     {{ return(adapter.dispatch('raw_lines', 'user_asset_warehouse')(relation, source_name, table_name, required, since, numbered)) }}
 {%- endmacro %}
 
-{% macro default__raw_lines(relation, source_name, table_name, required, since=none, numbered=true) -%}
-    {#- The graph is empty while dbt parses; only the source() call above matters then. -#}
+{#- The `meta` of a raw source (raw_glob, partitioned, ...). -#}
+{% macro raw_source_meta(source_name, table_name) -%}
+    {#- The graph is empty while dbt parses; only the source() call matters then. -#}
     {%- set meta = {} -%}
     {%- if execute -%}
         {%- set node = graph.sources['source.user_asset_warehouse.' ~ source_name ~ '.' ~ table_name] -%}
         {%- set meta = node.config.meta or node.meta -%}
     {%- endif -%}
+    {{ return(meta) }}
+{%- endmacro %}
+
+{% macro default__raw_lines(relation, source_name, table_name, required, since=none, numbered=true) -%}
+    {%- set meta = raw_source_meta(source_name, table_name) -%}
     {%- set raw_glob = meta.get('raw_glob') -%}
     {%- set is_partitioned = meta.get('partitioned', true) -%}
     {%- set file_count = 1 -%}
@@ -123,4 +129,61 @@
     from numbered
     where trim(coalesce(raw_line, '')) != ''
     {%- endif %}
+{%- endmacro %}
+
+{#- Spark reads the files matching raw_glob with its `text` source (gzip by extension). A line is
+    numbered within its file in read order: a file is one split unless it is larger than
+    spark.sql.files.maxPartitionBytes, and splits are ordered by their start offset. Spark has no
+    glob() to count files first: a source without files stops the build with Spark's
+    PATH_NOT_FOUND error, which names the path. -#}
+{% macro spark__raw_lines(relation, source_name, table_name, required, since=none, numbered=true) -%}
+    {%- set meta = raw_source_meta(source_name, table_name) -%}
+    {%- set raw_glob = meta.get('raw_glob', '') -%}
+    {%- set is_partitioned = meta.get('partitioned', true) %}
+    with
+
+    scanned as (
+
+        select
+            regexp_extract(
+                _metadata.file_path, '{{ "[^/]+/dt=[^/]+/[^/]+$" if is_partitioned else "[^/]+/[^/]+$" }}', 0
+            ) as file_name,
+            value as raw_line,
+            {% if is_partitioned -%}
+            cast(regexp_extract(_metadata.file_path, '/dt=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1) as date)
+                as partition_date,
+            {%- else -%}
+            cast(null as date) as partition_date,
+            {%- endif %}
+            _metadata.file_block_start as block_start,
+            monotonically_increasing_id() as scan_number
+        from text.`{{ raw_glob }}`
+
+    ),
+
+    numbered as (
+
+        select
+            file_name,
+            {% if numbered -%}
+            row_number() over (partition by file_name order by block_start, scan_number) as line_number,
+            {%- else -%}
+            cast(null as bigint) as line_number,
+            {%- endif %}
+            raw_line,
+            partition_date
+        from scanned
+        {%- if since and is_partitioned %}
+        where partition_date >= cast('{{ since }}' as date)
+        {%- endif %}
+
+    )
+
+    select
+        file_name,
+        line_number,
+        raw_line,
+        partition_date
+    from numbered
+    where trim(coalesce(raw_line, '')) != ''
 {%- endmacro %}

@@ -21,6 +21,11 @@
     cast(timezone('{{ time_zone }}', timezone('UTC', {{ utc_timestamp }})) as timestamp)
 {%- endmacro %}
 
+{#- Spark timestamps are instants shown in the session time zone (UTC in this project). -#}
+{% macro spark__to_local_time(utc_timestamp, time_zone) -%}
+    from_utc_timestamp({{ utc_timestamp }}, '{{ time_zone }}')
+{%- endmacro %}
+
 
 {#- Fractional days from `earlier` to `later` (timestamps). -#}
 {% macro days_between(earlier, later) -%}
@@ -29,6 +34,10 @@
 
 {% macro default__days_between(earlier, later) -%}
     (epoch({{ later }}) - epoch({{ earlier }})) / 86400.0
+{%- endmacro %}
+
+{% macro spark__days_between(earlier, later) -%}
+    (unix_micros({{ later }}) - unix_micros({{ earlier }})) / 86400e6
 {%- endmacro %}
 
 
@@ -41,6 +50,11 @@
     date_diff('day', {{ earlier }}, {{ later }})
 {%- endmacro %}
 
+{#- A bigint, as DuckDB's date_diff gives (the marts' contracts say so). -#}
+{% macro spark__calendar_days_between(earlier, later) -%}
+    cast(datediff({{ later }}, {{ earlier }}) as bigint)
+{%- endmacro %}
+
 
 {#- Calendar years from date `earlier` to date `later` (year boundaries crossed, not birthdays). -#}
 {% macro calendar_years_between(earlier, later) -%}
@@ -49,4 +63,9 @@
 
 {% macro default__calendar_years_between(earlier, later) -%}
     date_diff('year', {{ earlier }}, {{ later }})
+{%- endmacro %}
+
+{#- A bigint, as DuckDB's date_diff gives. -#}
+{% macro spark__calendar_years_between(earlier, later) -%}
+    cast(year({{ later }}) - year({{ earlier }}) as bigint)
 {%- endmacro %}

@@ -24,5 +24,5 @@
     {%- endfor %}
 {%- endif %}
 
-{{ inline_table([('unique_id', 'varchar'), ('file_path', 'varchar'), ('attribute', 'varchar'),
-                 ('problem', 'varchar')], problems) }}
+{{ inline_table([('unique_id', 'string'), ('file_path', 'string'), ('attribute', 'string'),
+                 ('problem', 'string')], problems) }}

@@ -3,7 +3,10 @@ with
 
 tag_categories as (
 
-    select unnest(['attribute', 'behaviour', 'value', 'lifecycle', 'prediction']) as category_name
+    select categories.category_name
+    from (
+        values ('attribute'), ('behaviour'), ('value'), ('lifecycle'), ('prediction')
+    ) as categories (category_name)
 
 ),
 

@@ -12,7 +12,13 @@ registry as (
 
 computed as (
 
-    select unnest([{{ quoted_list(person_tags().keys() | list) }}]) as tag_code
+    select computed_tags.tag_code
+    from (
+        values
+        {%- for code in person_tags() %}
+            ('{{ code }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as computed_tags (tag_code)
 
 ),
 

@@ -35,11 +35,9 @@ bounds as (
 starts as (
 
     select
-        cast(unnest(generate_series(
-            cast(first_period_start as timestamp),
-            cast(as_of_date as timestamp),
-            interval 1 {{ grain }}
-        )) as date) as period_start,
+        {{ date_series(
+            'first_period_start', 'as_of_date', 'interval 1 ' ~ grain
+        ) }} as period_start,
         as_of_date
     from bounds
 

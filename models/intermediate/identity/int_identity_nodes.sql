@@ -70,7 +70,9 @@ with_verdicts as (
                 from blocked_patterns
                 where
                     blocked_patterns.identifier_type = aggregated.identifier_type
-                    and regexp_full_match(aggregated.identifier_value, blocked_patterns.pattern)
+                    and {{ regex_full_match_column(
+                        'aggregated.identifier_value', 'blocked_patterns.pattern'
+                    ) }}
             )
         ) as block_reason
     from aggregated

@@ -1,8 +1,8 @@
 -- One row per data test and asset it checks (generic tests: the asset they are attached to;
 -- singular tests: every asset they read), from dbt's `graph`. Unit tests are not listed: they
 -- run on fixtures, not on the built data.
-{%- set columns = [('check_id', 'varchar'), ('asset_id', 'varchar'), ('check_name', 'varchar'),
-                   ('severity', 'varchar')] %}
+{%- set columns = [('check_id', 'string'), ('asset_id', 'string'), ('check_name', 'string'),
+                   ('severity', 'string')] %}
 {%- set rows = [] %}
 {%- if execute %}
     {%- for check in graph.nodes.values()

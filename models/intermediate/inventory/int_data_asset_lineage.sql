@@ -2,7 +2,7 @@
 -- from dbt's `graph`: the transitive closure the inventory's reach, exposure and contribution
 -- measures are read from. Computed in Jinja (a breadth-first walk per asset) so that no engine
 -- needs recursive SQL.
-{%- set columns = [('asset_id', 'varchar'), ('descendant_id', 'varchar'), ('depth', 'integer')] %}
+{%- set columns = [('asset_id', 'string'), ('descendant_id', 'string'), ('depth', 'integer')] %}
 {%- set rows = [] %}
 {%- if execute %}
     {%- set assets = inventory_assets() %}

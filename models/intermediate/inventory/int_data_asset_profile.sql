@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=run_history_materialization()) }}
 
 -- One row per data asset: its business attributes and lineage (from the graph, as built) joined
 -- with its run health and measures (from the run history, as of the latest run) and the freshness
@@ -235,10 +235,11 @@ source_lags as (
         source_freshness.latest_loaded_at,
         assets.freshness_warn_after_hours,
         assets.freshness_error_after_hours,
+        -- A double on both engines (Spark would divide by 3600.0 as a decimal).
         greatest(
-            {{ dbt.datediff(
+            cast({{ dbt.datediff(
                 'source_freshness.latest_loaded_at', 'reference_time.reference_at', 'second'
-            ) }} / 3600.0,
+            ) }} as double) / 3600,
             0
         ) as lag_hours
     from assets

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=run_history_materialization()) }}
 
 -- One row per asset that has run or been tested: the outcome of its latest run and of its data
 -- tests' latest runs, and what its latest successful build measured. A view over the run history

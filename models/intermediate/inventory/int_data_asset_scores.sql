@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=run_history_materialization()) }}
 
 -- One row per data asset with its connectivity, flow and contribution scores (0-100) and value
 -- tier, as of the latest run. Each score is the weighted mean of its components (each 0-1), with

@@ -1,7 +1,7 @@
 -- One row per source with a freshness SLA: when its newest data landed (the source's
 -- `loaded_at_field`; on DuckDB read from the `dt=` folder names of the landed files, which costs
 -- nothing, instead of scanning every raw line).
-{%- set columns = [('unique_id', 'varchar'), ('latest_loaded_at', 'timestamp')] %}
+{%- set columns = [('unique_id', 'string'), ('latest_loaded_at', 'timestamp')] %}
 {%- set measured = [] %}
 {%- if execute %}
     {%- for source in graph.sources.values()

@@ -3,12 +3,12 @@
 -- describes the project as it was built. Lineage is in int_data_asset_lineage, tests in
 -- int_data_asset_checks.
 {%- set columns = [
-    ('unique_id', 'varchar'), ('asset_name', 'varchar'), ('resource_type', 'varchar'),
-    ('layer', 'varchar'), ('domain', 'varchar'), ('owner', 'varchar'), ('asset_category', 'varchar'),
-    ('sensitivity', 'varchar'), ('declared_tier', 'integer'), ('tags', 'varchar'),
-    ('description', 'varchar'), ('file_path', 'varchar'), ('materialization', 'varchar'),
-    ('relation_name', 'varchar'), ('documented_column_count', 'integer'), ('exposure_type', 'varchar'),
-    ('exposure_maturity', 'varchar'), ('exposure_url', 'varchar'),
+    ('unique_id', 'string'), ('asset_name', 'string'), ('resource_type', 'string'),
+    ('layer', 'string'), ('domain', 'string'), ('owner', 'string'), ('asset_category', 'string'),
+    ('sensitivity', 'string'), ('declared_tier', 'integer'), ('tags', 'string'),
+    ('description', 'string'), ('file_path', 'string'), ('materialization', 'string'),
+    ('relation_name', 'string'), ('documented_column_count', 'integer'), ('exposure_type', 'string'),
+    ('exposure_maturity', 'string'), ('exposure_url', 'string'),
     ('freshness_warn_after_hours', 'double'), ('freshness_error_after_hours', 'double')
 ] %}
 {%- set rows = [] %}

@@ -18,12 +18,14 @@ totals as (
         count(distinct event_date) as active_days,
         count(distinct session_id) as session_count,
         count(distinct channel) as channel_count,
-        string_agg(distinct channel, ',' order by channel) as channels_used,
+        {{ sorted_distinct_list('channel') }} as channels_used,
         count(distinct app_id) as app_count,
-        string_agg(distinct app_id, ',' order by app_id) as apps_used,
+        {{ sorted_distinct_list('app_id') }} as apps_used,
         -- Push needs the app: events on an app channel show it is installed.
         count(*) filter (where channel in ('app_ios', 'app_android')) as app_channel_event_count,
-        count(*) filter (where isodow(event_local_at) in (6, 7)) / count(*) as weekend_event_share,
+        count(*) filter (
+            where {{ iso_weekday('event_local_at') }} in (6, 7)
+        ) / count(*) as weekend_event_share,
         {% for event_name in var('event_names') -%}
             count(*) filter (where event_name = '{{ event_name }}') as {{ event_name }}_count,
         {% endfor -%}
@@ -34,25 +36,38 @@ totals as (
 
 ),
 
+{#- hour() is a bigint on DuckDB and an int on Spark; the contract of dim_persons says bigint. #}
 {% set habits = {
     'channel': 'channel',
     'category': 'category',
-    'hour': 'hour(event_local_at)',
-    'weekday': 'isodow(event_local_at)',
+    'hour': 'cast(hour(event_local_at) as bigint)',
+    'weekday': iso_weekday('event_local_at'),
 } %}
 
+{#- Counted first, then ranked: Spark resolves no aggregate inside `qualify`. #}
 {% for habit, expression in habits.items() %}
+    {{ habit }}_counts as (
+
+        select
+            one_id,
+            {{ expression }} as preferred_{{ habit }},
+            count(*) as event_count,
+            max(event_at) as last_event_at
+        from events
+        where {{ expression }} is not null
+        group by 1, 2
+
+    ),
+
     preferred_{{ habit }} as (
 
         select
             one_id,
-            {{ expression }} as preferred_{{ habit }}
-        from events
-        where {{ expression }} is not null
-        group by 1, 2
+            preferred_{{ habit }}
+        from {{ habit }}_counts
         qualify row_number() over (
                 partition by one_id
-                order by count(*) desc, max(event_at) desc, {{ expression }}
+                order by event_count desc, last_event_at desc, preferred_{{ habit }}
             ) = 1
 
     ),

@@ -8,13 +8,18 @@ import pandas as pd
 from orchestration.predictions import clv
 
 
+def to_pandas(relation):
+    """A `dbt.ref()` result as a pandas frame: a Spark DataFrame on Spark, a DuckDB relation on DuckDB."""
+    return relation.toPandas() if hasattr(relation, "toPandas") else relation.df()
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     min_customers = int(dbt.config.get("min_customers"))
     # Sorted, so that the optimiser sums the likelihood in the same order however the table was
     # built (a full build and an incremental one give the same fit to the last digit).
-    summary = dbt.ref("int_clv_person_summary").df().sort_values("one_id", kind="stable", ignore_index=True)
-    as_of = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
+    summary = to_pandas(dbt.ref("int_clv_person_summary")).sort_values("one_id", kind="stable", ignore_index=True)
+    as_of = to_pandas(dbt.ref("int_as_of_date"))["as_of_date"].iloc[0]
 
     fits = [
         clv.fit_bgnbd(summary["frequency"], summary["recency"], summary["age"], min_customers=min_customers),

@@ -52,7 +52,9 @@ final as (
             "min(numbered.purchase_date)", "any_value(as_of.as_of_date)"
         ) }} as age,
         cast(coalesce(
-            avg(numbered.purchase_amount) filter (where numbered.purchase_number > 1), 0
+            avg(cast(numbered.purchase_amount as double))
+            filter (where numbered.purchase_number > 1),
+            0
         ) as double) as monetary,
         min(numbered.purchase_date) as first_purchase_date,
         max(numbered.purchase_date) as last_purchase_date

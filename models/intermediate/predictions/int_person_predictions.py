@@ -8,17 +8,23 @@ import pandas as pd
 from orchestration.predictions import clv
 
 
+def to_pandas(relation):
+    """A `dbt.ref()` result as a pandas frame: a Spark DataFrame on Spark, a DuckDB relation on DuckDB."""
+    return relation.toPandas() if hasattr(relation, "toPandas") else relation.df()
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     horizon_days = float(dbt.config.get("horizon_days"))
     clv_months = int(dbt.config.get("clv_months"))
     discount = float(dbt.config.get("monthly_discount_rate"))
 
-    assigned = dbt.ref("int_identity_persons_assigned")
-    persons = assigned.df()[["one_id"]].drop_duplicates()
-    summary = dbt.ref("int_clv_person_summary").df()
-    fits = dbt.ref("int_clv_fits").df().set_index("model_name")
-    as_of = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
+    # Two statements: dbt's parser misses a dbt.ref() inside `f(...)[...].method()`.
+    assigned = to_pandas(dbt.ref("int_identity_persons_assigned"))
+    persons = assigned[["one_id"]].drop_duplicates()
+    summary = to_pandas(dbt.ref("int_clv_person_summary"))
+    fits = to_pandas(dbt.ref("int_clv_fits")).set_index("model_name")
+    as_of = to_pandas(dbt.ref("int_as_of_date"))["as_of_date"].iloc[0]
 
     def params(model_name, names):
         if model_name not in fits.index or not bool(fits.loc[model_name, "is_converged"]):

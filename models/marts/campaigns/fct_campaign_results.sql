@@ -44,10 +44,10 @@ final as (
         count(*) filter (where is_converted) as converted_count,
         cast(count(*) filter (where is_converted) / count(*) as double) as conversion_rate,
         cast(sum(converting_gmv) as decimal(18, 2)) as gmv,
-        cast(sum(converting_gmv) / count(*) as double) as arpu,
-        cast(
-            sum(converting_gmv) / nullif(count(*) filter (where is_converted), 0) as double
-        ) as arppu,
+        -- Doubles before dividing: Spark would divide decimals and keep six digits.
+        cast(sum(converting_gmv) as double) / count(*) as arpu,
+        cast(sum(converting_gmv) as double)
+        / nullif(count(*) filter (where is_converted), 0) as arppu,
         cast(sum(cost_amount) as decimal(18, 2)) as cost_amount,
         bool_and(is_window_complete) as is_window_complete
     from segmented

@@ -108,7 +108,11 @@ final as (
         cast(round(incremental_gmv, 2) as double) as incremental_gmv,
         cast(cost_amount as decimal(18, 2)) as cost_amount,
         cast(round(
-            (incremental_gmv * {{ var('campaign_margin') }} - cost_amount) / nullif(cost_amount, 0),
+            -- In doubles: Spark would keep decimals and round the sixth digit differently.
+            (
+                cast(incremental_gmv as double) * {{ var('campaign_margin') }}
+                - cast(cost_amount as double)
+            ) / nullif(cast(cost_amount as double), 0),
             6
         ) as double) as roi,
         cast(planned_treatment_share as double) as planned_treatment_share,

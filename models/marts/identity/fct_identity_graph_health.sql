@@ -40,7 +40,7 @@ size_histogram as (
     select
         'component_size' as metric_group,
         case
-            when identifier_count <= 5 then lpad(cast(identifier_count as varchar), 2, '0')
+            when identifier_count <= 5 then lpad(cast(identifier_count as string), 2, '0')
             when identifier_count <= 10 then '06-10'
             when identifier_count <= 50 then '11-50'
             else '51+'

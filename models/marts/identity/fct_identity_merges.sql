@@ -5,7 +5,7 @@ with
 
 versions as (
 
-    select * from {{ ref('snp_identity_persons') }}
+    select * from {{ identity_person_versions() }}
 
 ),
 

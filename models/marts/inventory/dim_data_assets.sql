@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=run_history_materialization()) }}
 
 -- One row per data asset (source, seed, model, snapshot, exposure): the inventory. A view, so
 -- that it reads the run history as soon as a run ends (the on-run-end hook lands it).

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=run_history_materialization()) }}
 
 -- One row per data asset per build: its three scores, their components and value tier, kept as
 -- history. The on-run-end hook appends the rows of `int_data_asset_scores` after every

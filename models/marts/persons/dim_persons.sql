@@ -80,7 +80,7 @@ crm as (
         members.registered_at,
         {{ calendar_years_between("members.birth_date", "as_of.as_of_date") }}
         - case
-            when strftime(as_of.as_of_date, '%m%d') < strftime(members.birth_date, '%m%d') then 1
+            when {{ month_day('as_of.as_of_date') }} < {{ month_day('members.birth_date') }} then 1
             else 0
         end as age_years
     from identifier_counts

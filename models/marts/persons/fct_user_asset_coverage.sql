@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['as_of_date', 'coverage_area', 'item'],
         on_schema_change='fail',
@@ -139,7 +139,7 @@ select
     coverage.item,
     cast(coverage.persons as bigint) as persons,
     cast(totals.total_persons as bigint) as total_persons,
-    coalesce(round(1.0 * coverage.persons / nullif(totals.total_persons, 0), 4), 0)
+    coalesce(round(cast(coverage.persons as double) / nullif(totals.total_persons, 0), 4), 0)
         as coverage_share
 from coverage
 cross join totals

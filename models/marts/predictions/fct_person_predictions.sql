@@ -9,9 +9,9 @@ predictions as (
 final as (
 
     select
-        cast(one_id as varchar) as one_id,
+        cast(one_id as string) as one_id,
         cast(as_of_date as date) as as_of_date,
-        cast(prediction_status as varchar) as prediction_status,
+        cast(prediction_status as string) as prediction_status,
         cast(p_alive as double) as p_alive,
         cast(1 - p_alive as double) as churn_probability,
         cast(horizon_days as integer) as horizon_days,

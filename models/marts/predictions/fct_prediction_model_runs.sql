@@ -9,10 +9,10 @@ fits as (
 final as (
 
     select
-        cast(model_name as varchar) as model_name,
+        cast(model_name as string) as model_name,
         cast(as_of_date as date) as as_of_date,
         cast(is_converged as boolean) as is_converged,
-        cast(message as varchar) as message,
+        cast(message as string) as message,
         cast(sample_size as bigint) as sample_size,
         cast(distinct_rows as bigint) as distinct_rows,
         cast(log_likelihood as double) as log_likelihood,

@@ -23,10 +23,10 @@ extracted as (
         raw_line,
         csv_reject_reason,
         {% for column in columns -%}
-            nullif(trim(fields[{{ loop.index }}]), '') as {{ column }}_text,
+            nullif(trim({{ csv_field('fields', loop.index) }}), '') as {{ column }}_text,
         {% endfor -%}
         {{ parse_local_timestamp(
-            "nullif(trim(fields[" ~ (columns.index('updated_at') + 1) ~ "]), '')",
+            "nullif(trim(" ~ csv_field('fields', columns.index('updated_at') + 1) ~ "), '')",
             var('crm_time_zone')
         ) }} as updated_at
     from csv_rows

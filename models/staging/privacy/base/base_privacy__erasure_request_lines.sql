@@ -22,11 +22,12 @@ extracted as (
         partition_date,
         raw_line,
         csv_reject_reason,
-        nullif(trim(fields[1]), '') as request_id,
-        nullif(trim(fields[2]), '') as identifier_type,
-        fields[3] as identifier_raw_value,
-        {{ parse_local_timestamp("nullif(trim(fields[4]), '')", var('crm_time_zone')) }}
-            as requested_at
+        nullif(trim({{ csv_field('fields', 1) }}), '') as request_id,
+        nullif(trim({{ csv_field('fields', 2) }}), '') as identifier_type,
+        {{ csv_field('fields', 3) }} as identifier_raw_value,
+        {{ parse_local_timestamp(
+            "nullif(trim(" ~ csv_field('fields', 4) ~ "), '')", var('crm_time_zone')
+        ) }} as requested_at
     from csv_rows
 
 ),

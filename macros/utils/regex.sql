@@ -1,0 +1,65 @@
+{#- Regular expressions on both engines. Patterns are passed as Jinja strings and rendered as
+    literals: DuckDB keeps backslashes in a string, Spark unescapes them, so they
+    are doubled there. DuckDB uses RE2, Spark Java regexes; the project's patterns mean the same in both. -#}
+
+{% macro regex_literal(pattern) -%}
+    {{ return(adapter.dispatch('regex_literal', 'user_asset_warehouse')(pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_literal(pattern) -%}
+    '{{ pattern | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__regex_literal(pattern) -%}
+    '{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro %}
+
+
+{#- True when the whole text matches the pattern (null for null text). -#}
+{% macro regex_full_match(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match', 'user_asset_warehouse')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_full_match(text, pattern) -%}
+    regexp_full_match({{ text }}, {{ regex_literal(pattern) }})
+{%- endmacro %}
+
+{% macro spark__regex_full_match(text, pattern) -%}
+    {#- \z: Java's $ would also match before a final line break. -#}
+    ({{ text }} rlike {{ regex_literal('^(?:' ~ pattern ~ ')\\z') }})
+{%- endmacro %}
+
+
+{#- True when the pattern matches somewhere in the text (null for null text). -#}
+{% macro regex_search(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_search', 'user_asset_warehouse')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_search(text, pattern) -%}
+    regexp_matches({{ text }}, {{ regex_literal(pattern) }})
+{%- endmacro %}
+
+{% macro spark__regex_search(text, pattern) -%}
+    ({{ text }} rlike {{ regex_literal(pattern) }})
+{%- endmacro %}
+
+
+{#- Every match replaced. (On Spark a fourth argument is a position, and DuckDB's 'g' flag there
+    silently yields null.) -#}
+{% macro regex_replace_all(text, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all', 'user_asset_warehouse')(text, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regex_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ regex_literal(pattern) }}, '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{% macro spark__regex_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ regex_literal(pattern) }}, '{{ replacement }}')
+{%- endmacro %}
+
+
+{#- The text of capture group `group` (0: the whole match) of the first match; '' when none. -#}
+{% macro regex_extract(text, pattern, group) -%}
+    regexp_extract({{ text }}, {{ regex_literal(pattern) }}, {{ group }})
+{%- endmacro %}
