@@ -58,7 +58,7 @@
         {%- for row in rows -%}
             {%- set value = "lower(trim(" ~ raw_value ~ "))" -%}
             {%- if row[1] == 'exact' -%}
-                {%- set test = value ~ " = '" ~ (row[2] | replace("'", "''")) ~ "'" -%}
+                {%- set test = value ~ " = " ~ string_literal(row[2]) -%}
             {%- else -%}
                 {%- set test = regex_full_match(value, row[2]) -%}
             {%- endif -%}

@@ -53,7 +53,7 @@
     {%- elif value is sameas true -%}true
     {%- elif value is sameas false -%}false
     {%- elif value is number -%}{{ value }}
-    {%- else -%}'{{ value | string | replace("'", "''") }}'
+    {%- else -%}{{ string_literal(value) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -8,7 +8,7 @@
 {#- Lower-case hex SHA-256 of `<salt>:<identifier_type>:<normalised value>` (SPEC section 3), so a
     CRM team holding the salt computes the same key from its own data. -#}
 {% macro hash_identifier(identifier_type, normalized_value) -%}
-    {%- set salt_literal = "'" ~ (pii_salt() | replace("'", "''")) ~ ":'" -%}
+    {%- set salt_literal = string_literal(pii_salt() ~ ':') -%}
     {{ sha256_hex(salt_literal ~ " || " ~ identifier_type ~ " || ':' || " ~ normalized_value) }}
 {%- endmacro %}
 

@@ -10,7 +10,7 @@
     {%- set path = model['root_path'] ~ '/' ~ model['original_file_path'] -%}
     {%- set read_sql -%}
         create or replace temporary view {{ csv_view }} using csv options (
-            path {{ spark_string_literal(path) }}, header 'true', escape '"', multiLine 'true',
+            path {{ string_literal(path) }}, header 'true', escape '"', multiLine 'true',
             encoding 'UTF-8', mode 'FAILFAST'
         )
     {%- endset -%}
@@ -28,11 +28,3 @@
     {%- do adapter.add_query('drop view if exists ' ~ csv_view, abridge_sql_log=True) -%}
     {{ return(sql) }}
 {% endmacro %}
-
-
-{#- A value as a Spark string literal (backslash and quote escaped), or null. -#}
-{% macro spark_string_literal(value) -%}
-    {%- if value is none -%}null
-    {%- else -%}'{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
-    {%- endif -%}
-{%- endmacro %}

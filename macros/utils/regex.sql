@@ -1,17 +1,10 @@
 {#- Regular expressions on both engines. Patterns are passed as Jinja strings and rendered as
-    literals: DuckDB keeps backslashes in a string, Spark unescapes them, so they
-    are doubled there. DuckDB uses RE2, Spark Java regexes; the project's patterns mean the same in both. -#}
+    literals by string_literal (utils/quoted_list.sql): Spark unescapes backslashes in a literal,
+    so they are doubled there. DuckDB uses RE2, Spark Java regexes; the project's patterns mean
+    the same in both. -#}
 
 {% macro regex_literal(pattern) -%}
-    {{ return(adapter.dispatch('regex_literal', 'user_asset_warehouse')(pattern)) }}
-{%- endmacro %}
-
-{% macro default__regex_literal(pattern) -%}
-    '{{ pattern | replace("'", "''") }}'
-{%- endmacro %}
-
-{% macro spark__regex_literal(pattern) -%}
-    '{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }}'
+    {{ return(string_literal(pattern)) }}
 {%- endmacro %}
 
 
