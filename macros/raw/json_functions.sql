@@ -178,11 +178,7 @@
     named_struct(
         {%- for field in fields %}
         '{{ field }}',
-        {%- if as_json %}
-        to_json(try_variant_get(try_parse_json({{ doc }}), '$.{{ field }}', 'variant'))
-        {%- else %}
-        try_variant_get(try_parse_json({{ doc }}), '$.{{ field }}', 'string')
-        {%- endif %}
+        {{ json_value(doc, '$.' ~ field) if as_json else json_text(doc, '$.' ~ field) }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     )

@@ -51,22 +51,6 @@
 {%- endmacro %}
 
 
-{#- True when the whole of `text` matches the regular expression held in the column or expression
-    `pattern` (for a pattern written in the SQL, use regex_full_match in regex.sql). -#}
-{% macro regex_full_match_column(text, pattern) -%}
-    {{ return(adapter.dispatch('regex_full_match_column', 'user_asset_warehouse')(text, pattern)) }}
-{%- endmacro %}
-
-{% macro default__regex_full_match_column(text, pattern) -%}
-    regexp_full_match({{ text }}, {{ pattern }})
-{%- endmacro %}
-
-{#- \z: Java's $ would also match before a final line break. -#}
-{% macro spark__regex_full_match_column(text, pattern) -%}
-    ({{ text }} rlike concat('^(?:', {{ pattern }}, ')\\z'))
-{%- endmacro %}
-
-
 {#- One row per date from `start_date` to `end_date` (both included) in steps of `step` (an
     interval such as `interval 1 week`): a set-returning expression for a select list. -#}
 {% macro date_series(start_date, end_date, step) -%}

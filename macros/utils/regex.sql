@@ -8,18 +8,26 @@
 {%- endmacro %}
 
 
-{#- True when the whole text matches the pattern (null for null text). -#}
+{#- True when the whole text matches the pattern (null for null text); regex_full_match_column
+    for a pattern held in a column. -#}
 {% macro regex_full_match(text, pattern) -%}
-    {{ return(adapter.dispatch('regex_full_match', 'user_asset_warehouse')(text, pattern)) }}
+    {{ return(regex_full_match_column(text, regex_literal(pattern))) }}
 {%- endmacro %}
 
-{% macro default__regex_full_match(text, pattern) -%}
-    regexp_full_match({{ text }}, {{ regex_literal(pattern) }})
+
+{#- True when the whole of `text` matches the regular expression held in the column or expression
+    `pattern` (for a pattern written in the SQL, use regex_full_match). -#}
+{% macro regex_full_match_column(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match_column', 'user_asset_warehouse')(text, pattern)) }}
 {%- endmacro %}
 
-{% macro spark__regex_full_match(text, pattern) -%}
-    {#- \z: Java's $ would also match before a final line break. -#}
-    ({{ text }} rlike {{ regex_literal('^(?:' ~ pattern ~ ')\\z') }})
+{% macro default__regex_full_match_column(text, pattern) -%}
+    regexp_full_match({{ text }}, {{ pattern }})
+{%- endmacro %}
+
+{#- \z: Java's $ would also match before a final line break. -#}
+{% macro spark__regex_full_match_column(text, pattern) -%}
+    ({{ text }} rlike concat('^(?:', {{ pattern }}, ')\\z'))
 {%- endmacro %}
 
 
