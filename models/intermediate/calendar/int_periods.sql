@@ -25,7 +25,7 @@ events as (
 bounds as (
 
     select
-        cast(date_trunc('{{ grain }}', min(events.event_date)) as date) as first_period_start,
+        {{ period_start('min(events.event_date)') }} as first_period_start,
         any_value(as_of.as_of_date) as as_of_date
     from events
     cross join as_of

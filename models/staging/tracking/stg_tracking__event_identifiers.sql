@@ -35,18 +35,13 @@ with_identities as (
 
 unpivoted as (
 
-    {% for identifier_type in var('identity_types') -%}
-        select
-            event_id,
-            event_at,
-            partition_date,
-            app_id,
-            '{{ identifier_type }}' as identifier_type,
-            {{ identifier_type }} as raw_value
-        from with_identities
-        where {{ identifier_type }} is not null
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ unpivot_columns(
+        'with_identities',
+        keep_columns=['event_id', 'event_at', 'partition_date', 'app_id'],
+        columns=var('identity_types'),
+        name_column='identifier_type',
+        value_column='raw_value'
+    ) }}
 
 ),
 
