@@ -127,8 +127,11 @@
         raw_line,
         partition_date
     from numbered
-    -- Not blank: something other than a space (trim() copies each line, several times the cost).
-    where regexp_matches(raw_line, '[^ ]')
+    -- Not blank: a character other than the Unicode space separators DuckDB's trim() removes
+    -- (tabs are not blank); trim() copies every line, several times the cost of this match.
+    where regexp_matches(
+        raw_line, '[^ \x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]'
+    )
     {%- endif %}
 {%- endmacro %}
 
