@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,7 @@ from orchestration.tests.dbt_helpers import build_or_fail
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RAW = FIXTURES / "dirty_raw"
+CHECKER = Path(__file__).parents[2] / "tools" / "check_raw_contract.py"
 SALT = "test-salt-not-secret"
 # Where raw phones and e-mails may be: the raw lines themselves, and the blocklist of test numbers.
 BASE_MODELS = {
@@ -82,7 +85,25 @@ def test_blank_lines_are_not_counted_and_numbering_survives_them(
     (lines,) = warehouse.execute(
         "select count(*) from staging.base_tracking__event_lines where file_name like '%2026-03-01%'"
     ).fetchone()
-    assert lines == 22  # 23 physical lines, one of them blank
+    assert lines == 22  # 25 physical lines: one empty, one of U+3000, U+00A0 and a space, one tab
+
+
+def test_the_contract_checker_and_the_warehouse_count_the_same_lines(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """Both read the same lines as blank: whitespace only, tabs and Unicode spaces included.
+    JSON-line sources only: the checker reads CSV files with Python's csv reader, for which a
+    stray quote joins the lines after it into one row (the warehouse rejects the one line)."""
+    report = subprocess.run(
+        [sys.executable, str(CHECKER), str(RAW)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    json_sources = ("events", "orders", "campaign_touches")
+    checked = {row.split()[0]: int(row.split()[2]) for row in report[1:] if row.split()[0] in json_sources}
+    counted = {
+        source: warehouse.execute(f"select count(*) from staging.{BASE_MODELS[source]}").fetchone()[0]
+        for source in json_sources
+    }
+    assert checked == counted
 
 
 def test_sdk_retry_keeps_the_copy_received_first(warehouse: duckdb.DuckDBPyConnection) -> None:
