@@ -28,7 +28,17 @@ renamed as (
 
         -- booleans
         order_status in ({{ quoted_list(var('gmv_order_statuses')) }}) as is_gmv_status,
-        is_latest_state,
+        -- The order's state is its latest accepted line (SPEC section 2), whichever partition it
+        -- landed in. Ties on updated_at go to the later step of the order flow, then to the
+        -- later file and line.
+        row_number() over (
+            partition by order_id
+            order by
+                updated_at desc,
+                {{ order_status_step('order_status') }} desc,
+                file_name desc,
+                line_number desc
+        ) = 1 as is_latest_state,
 
         -- timestamps
         ordered_at,

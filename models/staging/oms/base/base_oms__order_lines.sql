@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='partition_date',
+        on_schema_change='fail',
+    )
+}}
+{#- Incremental: a daily run reads only the newest partitions (macros/incremental). An order's
+    current state spans partitions, so it is chosen downstream (stg_oms__order_updates). -#}
+{%- set cutoff = incremental_partition_cutoff() %}
 {%- set order_fields = [
     'order_id', 'account_id', 'status', 'order_time', 'updated_at', 'channel', 'amount',
     'discount_amount', 'currency', 'items', 'receiver_phone'
@@ -7,7 +18,7 @@ with
 
 raw_lines as (
 
-    {{ raw_lines('oms', 'orders') }}
+    {{ raw_lines('oms', 'orders', since=cutoff) }}
 
 ),
 
@@ -115,8 +126,48 @@ statused as (
         {{ line_status(
             dedup_keys=['order_id', 'order_status', 'updated_at'],
             order_by=['file_name', 'line_number']
-        ) }} as line_status
+        ) }} as status_in_run
     from classified
+
+),
+{%- if cutoff %}
+
+earlier_changes as (
+
+    -- An incremental run keeps the partitions before the cutoff: a change accepted there makes
+    -- every copy in the rebuilt partitions a duplicate, as a full build would (files sort by
+    -- their dt= folder, so the older copy comes first).
+    select
+        order_id,
+        order_status,
+        updated_at
+    from {{ this }}
+    where partition_date < cast('{{ cutoff }}' as date) and line_status = 'accepted'
+
+),
+{%- endif %}
+
+statused_against_history as (
+
+    select
+        statused.*,
+        {%- if cutoff %}
+            case
+                when
+                    statused.status_in_run = 'accepted'
+                    and earlier_changes.order_id is not null
+                    then 'duplicate'
+                else statused.status_in_run
+            end as line_status
+        from statused
+        left join earlier_changes
+            on statused.order_id = earlier_changes.order_id
+                and statused.order_status = earlier_changes.order_status
+                and statused.updated_at = earlier_changes.updated_at
+        {%- else %}
+            statused.status_in_run as line_status
+        from statused
+        {%- endif %}
 
 ),
 
@@ -140,18 +191,8 @@ final as (
         ordered_at,
         updated_at,
         reject_reason,
-        line_status,
-        -- The order's state is its latest accepted line (SPEC section 2). Ties on updated_at go
-        -- to the later step of the order flow, then to the later file and line.
-        coalesce(line_status = 'accepted' and row_number() over (
-            partition by line_status = 'accepted', order_id
-            order by
-                updated_at desc,
-                {{ order_status_step('order_status') }} desc,
-                file_name desc,
-                line_number desc
-        ) = 1, false) as is_latest_state
-    from statused
+        line_status
+    from statused_against_history
 
 )
 
