@@ -1,23 +1,8 @@
 with
 
-latest_states as (
-
-    select
-        source_file_name,
-        source_line_number
-    from {{ ref('stg_oms__order_updates') }}
-    where is_latest_state
-
-),
-
 order_lines as (
 
-    -- The raw fields of each order's latest line (chosen in stg_oms__order_updates).
-    select base_lines.*
-    from {{ ref('base_oms__order_lines') }} as base_lines
-    inner join latest_states
-        on base_lines.file_name = latest_states.source_file_name
-            and base_lines.line_number = latest_states.source_line_number
+    {{ order_latest_lines() }}
 
 ),
 
