@@ -23,9 +23,9 @@
     already finishes, so the loop sees a fraction of the edges (on `large`, 1.2 M of 6.6 M).
 
     There is no fixed depth: `max_rounds` is a safety stop that raises an error instead of
-    returning wrong components. Scratch tables live beside `relation` and are dropped at the
-    end. Returns the name of the relation holding (node_id, component_id); the caller selects
-    from it in the same model and drops it with drop_connected_components_scratch().
+    returning wrong components. Returns a subquery of (node_id, label) over two scratch tables
+    (temporary tables on DuckDB, tables beside `relation` elsewhere): the caller selects from it
+    in the same model and drops them in its post-hook with drop_connected_components_scratch().
 -#}
 {% macro connected_components(relation, nodes_sql, edges_sql, max_rounds=200) -%}
     {{ return(adapter.dispatch('connected_components', 'user_asset_warehouse')(
@@ -34,57 +34,61 @@
 {%- endmacro %}
 
 {% macro default__connected_components(relation, nodes_sql, edges_sql, max_rounds) -%}
-    {%- set prefix = relation.identifier ~ '__cc_' -%}
-    {%- set representatives = relation.incorporate(path={'identifier': prefix ~ 'representatives'}) -%}
-    {%- set edges = relation.incorporate(path={'identifier': prefix ~ 'edges'}) -%}
-    {%- set labels = relation.incorporate(path={'identifier': prefix ~ 'labels'}) -%}
-    {%- set next_labels = relation.incorporate(path={'identifier': prefix ~ 'labels_next'}) -%}
+    {%- set representatives = connected_components_scratch(relation, 'representatives') -%}
+    {%- set edges = connected_components_scratch(relation, 'edges') -%}
+    {%- set labels = connected_components_scratch(relation, 'labels') -%}
+    {%- set next_labels = connected_components_scratch(relation, 'labels_next') -%}
+    {#- Every node takes the component of its representative; a representative outside the
+        contracted graph is the smallest node of its component. The caller's model computes
+        this query into its own table, so the largest result is written once. -#}
+    {%- set result_sql = '(select n.node_id, coalesce(l.label, r.representative, n.node_id) as label '
+        ~ 'from (' ~ nodes_sql ~ ') as n '
+        ~ 'left join ' ~ representatives ~ ' as r on n.node_id = r.node_id '
+        ~ 'left join ' ~ labels ~ ' as l on coalesce(r.representative, n.node_id) = l.node_id) as components' -%}
 
     {%- if not is_building() -%}
-        {{ return(labels) }}
+        {{ return(result_sql) }}
     {%- endif -%}
 
     {%- set proper_edges = '(select node_a, node_b from (' ~ edges_sql ~ ') as e where node_a != node_b)' -%}
     {#- A node's representative: its smallest neighbour when that is smaller than the node; nodes
         without a row here represent themselves. -#}
-    {%- do replace_table_as(representatives,
+    {%- do replace_scratch_table_as(representatives,
         'select greatest(node_a, node_b) as node_id, min(least(node_a, node_b)) as representative '
         ~ 'from ' ~ proper_edges ~ ' as e group by greatest(node_a, node_b)') -%}
-    {#- The contracted graph: edges between different representatives, once each, in both
-        directions. -#}
-    {%- do replace_table_as(edges,
-        'with contracted as ('
-        ~ '  select distinct least(a, b) as node_a, greatest(a, b) as node_b from ('
-        ~ '    select coalesce(ra.representative, e.node_a) as a, coalesce(rb.representative, e.node_b) as b'
-        ~ '    from ' ~ proper_edges ~ ' as e'
-        ~ '    left join ' ~ representatives ~ ' as ra on e.node_a = ra.node_id'
-        ~ '    left join ' ~ representatives ~ ' as rb on e.node_b = rb.node_id'
-        ~ '  ) as pairs where a != b'
-        ~ ') '
-        ~ 'select node_a as src, node_b as dst from contracted '
-        ~ 'union all select node_b as src, node_a as dst from contracted') -%}
+    {#- The contracted graph: edges between different representatives, once each (node_a <
+        node_b); the loop reads them in both directions. -#}
+    {%- do replace_scratch_table_as(edges,
+        'select distinct least(a, b) as node_a, greatest(a, b) as node_b from ('
+        ~ '  select coalesce(ra.representative, e.node_a) as a, coalesce(rb.representative, e.node_b) as b'
+        ~ '  from ' ~ proper_edges ~ ' as e'
+        ~ '  left join ' ~ representatives ~ ' as ra on e.node_a = ra.node_id'
+        ~ '  left join ' ~ representatives ~ ' as rb on e.node_b = rb.node_id'
+        ~ ') as pairs where a != b') -%}
+    {%- set directed_edges = '(select node_a as src, node_b as dst from ' ~ edges
+        ~ ' union all select node_b as src, node_a as dst from ' ~ edges ~ ')' -%}
     {#- Only representatives with an edge iterate; each starts from the smallest of itself and
         its neighbours. -#}
-    {%- do replace_table_as(labels,
-        'select src as node_id, least(src, min(dst)) as label from ' ~ edges ~ ' group by src') -%}
+    {%- do replace_scratch_table_as(labels,
+        'select src as node_id, least(src, min(dst)) as label from ' ~ directed_edges ~ ' as e group by src') -%}
 
     {#- The labels are final once they agree across every edge: each component then carries one
         label, and it is the smallest node id of the component (that node's label can only be
         itself). The check stops at the first edge that disagrees, so it is cheap while the loop
         still has work to do, and it saves the round that would only confirm convergence. -#}
     {%- set disagreement_sql = 'select count(*) from (select 1 from ' ~ edges ~ ' as e '
-        ~ 'inner join ' ~ labels ~ ' as a on e.src = a.node_id '
-        ~ 'inner join ' ~ labels ~ ' as b on e.dst = b.node_id '
+        ~ 'inner join ' ~ labels ~ ' as a on e.node_a = a.node_id '
+        ~ 'inner join ' ~ labels ~ ' as b on e.node_b = b.node_id '
         ~ 'where a.label != b.label limit 1) as disagreeing' -%}
     {%- set state = namespace(
         converged=run_query(disagreement_sql).columns[0].values()[0] == 0,
         rounds=0
     ) -%}
     {%- for round in range(max_rounds) if not state.converged -%}
-        {%- do replace_table_as(next_labels,
+        {%- do replace_scratch_table_as(next_labels,
             'with neighbour_min as ('
             ~ '  select e.src as node_id, min(l.label) as label'
-            ~ '  from ' ~ edges ~ ' as e inner join ' ~ labels ~ ' as l on e.dst = l.node_id'
+            ~ '  from ' ~ directed_edges ~ ' as e inner join ' ~ labels ~ ' as l on e.dst = l.node_id'
             ~ '  group by e.src'
             ~ '), node_min as ('
             ~ '  select l.node_id, l.label, least(l.label, n.label) as reach'
@@ -111,18 +115,39 @@
         ) }}
     {%- endif -%}
     {{ log("connected_components: " ~ relation.identifier ~ " converged in " ~ state.rounds ~ " rounds", info=true) }}
-    {#- Every node takes the component of its representative; a representative outside the
-        contracted graph is the smallest node of its component. -#}
-    {%- do replace_table_as(next_labels,
-        'select n.node_id, coalesce(l.label, r.representative, n.node_id) as label '
-        ~ 'from (' ~ nodes_sql ~ ') as n '
-        ~ 'left join ' ~ representatives ~ ' as r on n.node_id = r.node_id '
-        ~ 'left join ' ~ labels ~ ' as l on coalesce(r.representative, n.node_id) = l.node_id') -%}
-    {%- do run_query('drop table ' ~ labels) -%}
-    {%- do run_query('alter table ' ~ next_labels ~ ' rename to ' ~ labels.identifier) -%}
     {%- do run_query('drop table if exists ' ~ edges) -%}
-    {%- do run_query('drop table if exists ' ~ representatives) -%}
-    {{ return(labels) }}
+    {{ return(result_sql) }}
+{%- endmacro %}
+
+
+{#- A scratch table of connected_components() for `relation`, named after it. On DuckDB a
+    temporary table: it lives in memory on the model's connection, is never written to the
+    database file, and disappears with the connection if a build dies. On other engines a table
+    beside `relation`. -#}
+{% macro connected_components_scratch(relation, name) -%}
+    {{ return(adapter.dispatch('connected_components_scratch', 'user_asset_warehouse')(relation, name)) }}
+{%- endmacro %}
+
+{% macro default__connected_components_scratch(relation, name) -%}
+    {{ return(relation.incorporate(path={'identifier': relation.identifier ~ '__cc_' ~ name})) }}
+{%- endmacro %}
+
+{% macro duckdb__connected_components_scratch(relation, name) -%}
+    {{ return(api.Relation.create(identifier=relation.identifier ~ '__cc_' ~ name)) }}
+{%- endmacro %}
+
+
+{#- Creates the scratch table `relation` as the result of `sql`, replacing it if it exists. -#}
+{% macro replace_scratch_table_as(relation, sql) -%}
+    {%- do adapter.dispatch('replace_scratch_table_as', 'user_asset_warehouse')(relation, sql) -%}
+{%- endmacro %}
+
+{% macro default__replace_scratch_table_as(relation, sql) -%}
+    {%- do replace_table_as(relation, sql) -%}
+{%- endmacro %}
+
+{% macro duckdb__replace_scratch_table_as(relation, sql) -%}
+    {%- do run_query('create or replace temporary table ' ~ relation ~ ' as ' ~ sql) -%}
 {%- endmacro %}
 
 
@@ -143,8 +168,10 @@
 {%- endmacro %}
 
 
-{#- Drops the table connected_components() returned; call it from the model's post-hook. -#}
+{#- Drops what connected_components() left for the caller's query (the representatives and the
+    labels); call it from the model's post-hook. It runs the drops itself and renders nothing. -#}
 {% macro drop_connected_components_scratch(relation) -%}
-    {%- set labels = relation.incorporate(path={'identifier': relation.identifier ~ '__cc_labels'}) -%}
-    drop table if exists {{ labels }}
+    {%- for name in ['representatives', 'labels'] -%}
+        {%- do run_query('drop table if exists ' ~ connected_components_scratch(relation, name)) -%}
+    {%- endfor -%}
 {%- endmacro %}

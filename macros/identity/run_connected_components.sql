@@ -12,6 +12,6 @@
         edges_sql='select node_a, node_b from ' ~ edges_table
     ) -%}
     {%- do replace_table_as(result, 'select node_id, label as component_id from ' ~ labels) -%}
-    {%- do run_query(drop_connected_components_scratch(result)) -%}
+    {%- do drop_connected_components_scratch(result) -%}
     {%- do adapter.commit() -%}
 {% endmacro %}
