@@ -24,6 +24,7 @@ INCREMENTAL_TABLES = [
     "staging.stg_tracking__event_identifiers",
     "intermediate.int_events_resolved_to_persons",
     "staging.base_oms__order_lines",
+    "intermediate.int_person_events_as_of",
 ]
 # Cutoffs of the two daily runs: the newest day held before each landing minus 3 days.
 FIRST_CUTOFF, SECOND_CUTOFF = "2026-03-28", "2026-03-29"
@@ -69,6 +70,9 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
     for model in ("base_tracking__event_lines", "base_oms__order_lines"):
         compiled = next((daily / "target" / "compiled").rglob(f"{model}.sql")).read_text()
         assert f"dt >= cast('{SECOND_CUTOFF}' as date)" in compiled, model
+    # The person-level sessions were rebuilt only for the persons whose events changed.
+    compiled = next((daily / "target" / "compiled").rglob("int_person_events_as_of.sql")).read_text()
+    assert "changed_persons" in compiled
 
     # Landing days moved events older than either run's cutoff to other persons (merges), so
     # re-resolving them was needed: without it the comparison below would fail.

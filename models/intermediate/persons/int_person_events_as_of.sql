@@ -1,13 +1,53 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='one_id',
+        on_schema_change='fail',
+        post_hook="{{ delete_persons_without_events() }}",
+    )
+}}
 -- One row per accepted event of a known person that happened before the end of the as-of day,
 -- with its session: a person's session ends after `var('session_timeout_minutes')` minutes
 -- without an event on any channel or device, and the next event starts a new one.
+--
+-- Incremental, per person: a run rebuilds every row of the persons whose events differ from
+-- the rows the table holds (changed_persons(): new, late, moved or erased events, another
+-- as-of date), deletes the persons left with no event, and keeps everyone else's rows, so it
+-- stays equal to a full build. Changing `session_timeout_minutes` or `business_time_zone`
+-- needs `--full-refresh`.
+{%- set event_columns = [
+    'event_id', 'one_id', 'event_name', 'channel', 'app_id', 'product_id', 'order_id',
+    'category', 'price_amount', 'order_amount', 'event_at', 'event_date'
+] %}
+{%- set is_resolved_before_as_of_end = 'one_id is not null and event_at < ' ~ as_of_end() %}
 with
 
+resolved_events as (
+
+    select {{ event_columns | join(', ') }}
+    from {{ ref('int_events_resolved_to_persons') }}
+    where {{ is_resolved_before_as_of_end }}
+
+),
+
+{% if is_incremental() %}
+-- Reads the table itself: a second reader of resolved_events would materialise it in full.
+changed_persons as (
+
+    {{ changed_persons(
+        ref('int_events_resolved_to_persons'), this, event_columns, where=is_resolved_before_as_of_end
+    ) }}
+
+),
+
+{% endif %}
 events as (
 
-    select * from {{ ref('int_events_resolved_to_persons') }}
-    where one_id is not null
-        and event_at < {{ as_of_end() }}
+    select * from resolved_events
+    {%- if is_incremental() %}
+        where one_id in (select changed_persons.one_id from changed_persons)
+    {%- endif %}
 
 ),
 
