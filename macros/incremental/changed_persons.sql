@@ -1,42 +1,58 @@
+{#- A person's input fingerprint, an aggregate over their input rows: a hash of the row count and
+    of the bit-xor of a hash of `columns` per row. It does not depend on the order of rows, and
+    a change of any of `columns` in any row goes unnoticed only on a hash collision. -#}
+{% macro person_fingerprint(columns) -%}
+    hash(count(*), bit_xor(hash({{ columns | join(', ') }})))
+{%- endmacro %}
+
+
 {#- The persons an incremental run of a per-person model rebuilds (a query of `one_id`): those
-    whose rows in `source` (the rows meeting `where`) differ from the rows `target` holds, new
-    persons included. `columns` are the input columns the model keeps unchanged (one_id among
-    them). Rows are compared per person by their count and by the
-    bit-xor of a 64-bit hash of `columns` per row, so the order of rows does not matter and a
-    changed person goes unnoticed only on a hash collision. Persons with no source row left are
-    for the model's post-hook to delete (delete_persons_without_events()). DuckDB only: the
-    models using it are incremental only there (incremental_materialization()). -#}
-{% macro changed_persons(source, target, columns, where='true') -%}
-    {%- set fingerprint -%}
-        count(*) as row_count,
-        bit_xor(hash({{ columns | join(', ') }})) as row_hashes
-    {%- endset -%}
+    whose rows in `source` (the rows meeting `where`) have another fingerprint than what `target`
+    holds, new persons included. `columns` are the input columns the model reads (one_id among
+    them). The target's fingerprints are computed from its own rows when it keeps those columns
+    unchanged (`stored=false`), or read from its `input_fingerprint` column, one value per person,
+    when it aggregates them (`stored=true`). Persons with no source row left are for the model's
+    post-hook to delete (delete_persons_missing_from()). The models using it are incremental only
+    on DuckDB (incremental_materialization()). -#}
+{% macro changed_persons(source, target, columns, where='true', stored=false) -%}
     select source_persons.one_id
     from (
-        select one_id, {{ fingerprint }} from {{ source }} where {{ where }} group by one_id
+        select
+            one_id,
+            {{ person_fingerprint(columns) }} as input_fingerprint
+        from {{ source }}
+        where {{ where }}
+        group by one_id
     ) as source_persons
     left join (
-        select one_id, {{ fingerprint }} from {{ target }} group by one_id
+        {%- if stored %}
+        select one_id, input_fingerprint from {{ target }}
+        {%- else %}
+        select
+            one_id,
+            {{ person_fingerprint(columns) }} as input_fingerprint
+        from {{ target }}
+        group by one_id
+        {%- endif %}
     ) as target_persons
         on source_persons.one_id = target_persons.one_id
     where
         target_persons.one_id is null
-        or source_persons.row_count != target_persons.row_count
-        or source_persons.row_hashes != target_persons.row_hashes
+        or source_persons.input_fingerprint != target_persons.input_fingerprint
 {%- endmacro %}
 
 
-{#- Post-hook of the per-person incremental models fed by int_events_resolved_to_persons: on an
-    incremental run, deletes the persons that have no event before the end of the as-of day any
-    more (merged into another person, erased, or their events moved away); delete+insert on
-    one_id only replaces the persons a run selects. Nothing on a full build. -#}
-{% macro delete_persons_without_events() -%}
+{#- Post-hook of the per-person incremental models: on an incremental run, deletes the persons
+    that have no row in `source` (the rows meeting `where`) any more: merged into another person,
+    erased, or their events moved away. delete+insert on one_id only replaces the persons a run
+    selects. Nothing on a full build. -#}
+{% macro delete_persons_missing_from(source, where='true') -%}
     {%- if is_incremental() %}
     delete from {{ this }}
     where one_id not in (
-        select resolved.one_id
-        from {{ ref('int_events_resolved_to_persons') }} as resolved
-        where resolved.one_id is not null and resolved.event_at < {{ as_of_end() }}
+        select source_rows.one_id
+        from {{ source }} as source_rows
+        where source_rows.one_id is not null and {{ where }}
     )
     {%- endif %}
 {%- endmacro %}

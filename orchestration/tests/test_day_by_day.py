@@ -25,6 +25,7 @@ INCREMENTAL_TABLES = [
     "intermediate.int_events_resolved_to_persons",
     "staging.base_oms__order_lines",
     "intermediate.int_person_events_as_of",
+    "intermediate.int_person_event_facts",
 ]
 # Cutoffs of the two daily runs: the newest day held before each landing minus 3 days.
 FIRST_CUTOFF, SECOND_CUTOFF = "2026-03-28", "2026-03-29"
@@ -70,9 +71,10 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
     for model in ("base_tracking__event_lines", "base_oms__order_lines"):
         compiled = next((daily / "target" / "compiled").rglob(f"{model}.sql")).read_text()
         assert f"dt >= cast('{SECOND_CUTOFF}' as date)" in compiled, model
-    # The person-level sessions were rebuilt only for the persons whose events changed.
-    compiled = next((daily / "target" / "compiled").rglob("int_person_events_as_of.sql")).read_text()
-    assert "changed_persons" in compiled
+    # The sessions and event facts were rebuilt only for the persons whose events changed.
+    for model in ("int_person_events_as_of", "int_person_event_facts"):
+        compiled = next((daily / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+        assert "changed_persons" in compiled, model
 
     # Landing days moved events older than either run's cutoff to other persons (merges), so
     # re-resolving them was needed: without it the comparison below would fail.

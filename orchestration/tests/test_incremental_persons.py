@@ -1,4 +1,5 @@
-"""The per-person incremental models rebuild exactly the persons whose input rows changed: after
+"""The per-person incremental models (sessions, and the event facts built on them) rebuild exactly
+the persons whose input rows changed: after
 changes of every kind to their input (a moved event time, another value in a column, an event
 moved to another person, a person's events all gone, a new person), an incremental run gives the
 same table as a full rebuild of the same input. Each change is one the daily data may not
@@ -16,12 +17,14 @@ from orchestration.tests.dbt_helpers import run_dbt
 from orchestration.tests.test_tiny_build import table_checksums
 from orchestration.tests.tiny_build import TinyBuild
 
-MODEL = "int_person_events_as_of"
+# The event facts read the sessions.
+MODELS = ["int_person_events_as_of", "int_person_event_facts"]
+TABLES = [f"intermediate.{model}" for model in MODELS]
 SOURCE = "intermediate.int_events_resolved_to_persons"
 
 
 def run_model_or_fail(tiny: TinyBuild, work: Path, *flags: str) -> None:
-    result = run_dbt(["run", "-s", MODEL, *flags], tiny.raw, work)
+    result = run_dbt(["run", "-s", *MODELS, *flags], tiny.raw, work)
     assert result.returncode == 0, result.stdout[-6000:]
 
 
@@ -70,20 +73,20 @@ def test_an_incremental_run_equals_a_full_rebuild_after_any_change_of_its_input(
         shutil.copy(tiny.database, work / "warehouse.duckdb")
         changed = change_the_input(work / "warehouse.duckdb")
 
-    table = f"intermediate.{MODEL}"
-    before = table_checksums(incremental / "warehouse.duckdb", [table])
+    before = table_checksums(incremental / "warehouse.duckdb", TABLES)
     run_model_or_fail(tiny, incremental)
     run_model_or_fail(tiny, full, "--full-refresh")
 
-    compiled = next((incremental / "target" / "compiled").rglob(f"{MODEL}.sql")).read_text()
-    assert "changed_persons" in compiled  # the run was incremental
-    assert table_checksums(incremental / "warehouse.duckdb", [table]) != before
-    assert table_checksums(incremental / "warehouse.duckdb", [table]) == table_checksums(
-        full / "warehouse.duckdb", [table]
-    )
+    for model in MODELS:  # the runs were incremental
+        compiled = next((incremental / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+        assert "changed_persons" in compiled, model
+    after = table_checksums(incremental / "warehouse.duckdb", TABLES)
+    assert all(after[table] != before[table] for table in TABLES)
+    assert after == table_checksums(full / "warehouse.duckdb", TABLES)
     with duckdb.connect(str(incremental / "warehouse.duckdb"), read_only=True) as con:
-        (vanished_rows,) = con.execute(
-            f"select count(*) from {table} where one_id = ?", [changed["vanished"]]
-        ).fetchone()
-        (new_rows,) = con.execute(f"select count(*) from {table} where one_id = 'p_new_person_for_test'").fetchone()
-    assert (vanished_rows, new_rows) == (0, 1)
+        for table in TABLES:
+            (vanished_rows,) = con.execute(
+                f"select count(*) from {table} where one_id = ?", [changed["vanished"]]
+            ).fetchone()
+            (new_rows,) = con.execute(f"select count(*) from {table} where one_id = 'p_new_person_for_test'").fetchone()
+            assert (vanished_rows, new_rows) == (0, 1), table

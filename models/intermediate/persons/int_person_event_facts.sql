@@ -1,12 +1,40 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='one_id',
+        on_schema_change='fail',
+        post_hook="{{ delete_persons_missing_from(ref('int_person_events_as_of')) }}",
+    )
+}}
 -- One row per person with an event before the end of the as-of day: activity, channels, apps,
 -- sessions, events by type, and habits (preferred channel and category, hour of day and weekday
 -- in `var('business_time_zone')`). "Preferred" is the value with the most events; ties go to the
 -- value seen most recently, then to the first in alphabetical order.
+--
+-- Incremental, per person: each row keeps the fingerprint of the person's events it was built
+-- from, and a run rebuilds the persons whose events now have another (changed_persons()).
+{%- set event_columns = [
+    'one_id', 'event_id', 'event_at', 'event_date', 'event_local_at', 'event_name', 'session_id',
+    'channel', 'app_id', 'category'
+] %}
 with
 
+{% if is_incremental() %}
+changed_persons as (
+
+    {{ changed_persons(ref('int_person_events_as_of'), this, event_columns, stored=true) }}
+
+),
+
+{% endif %}
 events as (
 
-    select * from {{ ref('int_person_events_as_of') }}
+    select {{ event_columns | join(', ') }}
+    from {{ ref('int_person_events_as_of') }}
+    {%- if is_incremental() %}
+        where one_id in (select changed_persons.one_id from changed_persons)
+    {%- endif %}
 
 ),
 
@@ -30,7 +58,8 @@ totals as (
             count(*) filter (where event_name = '{{ event_name }}') as {{ event_name }}_count,
         {% endfor -%}
         min(event_at) as first_event_at,
-        max(event_at) as last_event_at
+        max(event_at) as last_event_at,
+        {{ person_fingerprint(event_columns) }} as input_fingerprint
     from events
     group by 1
 

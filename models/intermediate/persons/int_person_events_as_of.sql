@@ -4,7 +4,9 @@
         incremental_strategy='delete+insert',
         unique_key='one_id',
         on_schema_change='fail',
-        post_hook="{{ delete_persons_without_events() }}",
+        post_hook="{{ delete_persons_missing_from(
+            ref('int_events_resolved_to_persons'), 'source_rows.event_at < ' ~ as_of_end()
+        ) }}",
     )
 }}
 -- One row per accepted event of a known person that happened before the end of the as-of day,
