@@ -1,21 +1,28 @@
 {#- A person's input fingerprint, an aggregate over their input rows: a hash of the row count and
-    of the bit-xor of a hash of `columns` per row. It does not depend on the order of rows, and
-    a change of any of `columns` in any row goes unnoticed only on a hash collision. -#}
+    of the sum of a hash of `columns` per row. It does not depend on the order of rows, and a
+    change of any of `columns` in any row goes unnoticed only on a hash collision. Not bit_xor():
+    equal rows cancel out in it, and so does the last column of hash(a, b, c), which DuckDB
+    combines by xor, when it changes the same way in two rows of a person (the same period's GMV
+    on its lifecycle and operations rows). -#}
 {% macro person_fingerprint(columns) -%}
-    hash(count(*), bit_xor(hash({{ columns | join(', ') }})))
+    hash(count(*), sum(hash({{ columns | join(', ') }})))
 {%- endmacro %}
 
 
 {#- The persons an incremental run of a per-person model rebuilds (a query of `one_id`): those
     whose rows in `source` (the rows meeting `where`) have another fingerprint than what `target`
-    holds, new persons included. `columns` are the input columns the model reads (one_id among
-    them). The target's fingerprints are computed from its own rows when it keeps those columns
-    unchanged (`stored=false`), or read from its `input_fingerprint` column, one value per person,
-    when it aggregates them (`stored=true`). Persons with no source row left are for the model's
-    post-hook to delete (delete_persons_missing_from()). The models using it are incremental only
-    on DuckDB (incremental_materialization()). -#}
-{% macro changed_persons(source, target, columns, where='true', stored=false) -%}
-    select source_persons.one_id
+    holds, new persons included, with their new fingerprint (input_fingerprint). `source` is a
+    relation or a parenthesised, aliased subquery. `columns` are the input columns the model reads
+    (one_id among them). The target's fingerprints are computed from its own rows when it keeps
+    those columns (`stored=false`; `target_columns` when the target holds them as other
+    expressions of the same values and types), or read from its `input_fingerprint` column, the
+    same on every row of a person, when it aggregates them (`stored=true`). Persons with no source
+    row left are for the model's post-hook to delete (delete_persons_missing_from()). The models
+    using it are incremental only on DuckDB (incremental_materialization()). -#}
+{% macro changed_persons(source, target, columns, where='true', stored=false, target_columns=none) -%}
+    select
+        source_persons.one_id,
+        source_persons.input_fingerprint
     from (
         select
             one_id,
@@ -26,11 +33,13 @@
     ) as source_persons
     left join (
         {%- if stored %}
-        select one_id, input_fingerprint from {{ target }}
+        select one_id, min(input_fingerprint) as input_fingerprint
+        from {{ target }}
+        group by one_id
         {%- else %}
         select
             one_id,
-            {{ person_fingerprint(columns) }} as input_fingerprint
+            {{ person_fingerprint(target_columns or columns) }} as input_fingerprint
         from {{ target }}
         group by one_id
         {%- endif %}

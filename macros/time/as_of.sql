@@ -12,6 +12,13 @@
 {%- endmacro %}
 
 
+{#- The end of the last complete period (int_periods), as a scalar subquery: the first instant
+    no RFM snapshot or lifecycle stage looks at. -#}
+{% macro last_period_end() -%}
+    (select max(periods.period_end_at) from {{ ref('int_periods') }} as periods)
+{%- endmacro %}
+
+
 {#- A UTC timestamp as wall-clock time in a named time zone (for hour-of-day and weekday habits). -#}
 {% macro to_local_time(utc_timestamp, time_zone) -%}
     {{ return(adapter.dispatch('to_local_time', 'user_asset_warehouse')(utc_timestamp, time_zone)) }}

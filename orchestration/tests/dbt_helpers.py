@@ -48,3 +48,11 @@ def build_or_fail(raw_dir: Path, work_dir: Path, **extra: str) -> Path:
     if result.returncode != 0:
         raise AssertionError(f"dbt build failed ({result.returncode}):\n{result.stdout[-6000:]}")
     return work_dir / "warehouse.duckdb"
+
+
+def compiled_sql(target: Path, model: str) -> str:
+    """The SQL dbt compiled for `model` in `target`, not a unit test's fixture of the same name
+    (those sit in a folder named after the yml file declaring the unit test)."""
+    paths = [path for path in (target / "compiled").rglob(f"{model}.sql") if path.parent.suffix != ".yml"]
+    assert len(paths) == 1, paths
+    return paths[0].read_text()

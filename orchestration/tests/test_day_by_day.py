@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
+from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
 from orchestration.tests.test_tiny_build import comparable_marts, differing_tables
 from orchestration.tests.tiny_build import TINY_SEED, TinyBuild
 
@@ -26,6 +26,7 @@ INCREMENTAL_TABLES = [
     "staging.base_oms__order_lines",
     "intermediate.int_person_events_as_of",
     "intermediate.int_person_event_facts",
+    "intermediate.int_person_period_activity",
 ]
 # Cutoffs of the two daily runs: the newest day held before each landing minus 3 days.
 FIRST_CUTOFF, SECOND_CUTOFF = "2026-03-28", "2026-03-29"
@@ -69,11 +70,18 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
 
     # The daily runs were incremental: the event lines were read from the cutoff partition on.
     for model in ("base_tracking__event_lines", "base_oms__order_lines"):
-        compiled = next((daily / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+        compiled = compiled_sql(daily / "target", model)
         assert f"dt >= cast('{SECOND_CUTOFF}' as date)" in compiled, model
-    # The sessions and event facts were rebuilt only for the persons whose events changed.
-    for model in ("int_person_events_as_of", "int_person_event_facts"):
-        compiled = next((daily / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    # The per-person models (sessions, event facts, activity, lifecycle, transitions) were rebuilt
+    # only for the persons whose input changed.
+    for model in (
+        "int_person_events_as_of",
+        "int_person_event_facts",
+        "int_person_period_activity",
+        "fct_lifecycle_stages",
+        "fct_state_transitions",
+    ):
+        compiled = compiled_sql(daily / "target", model)
         assert "changed_persons" in compiled, model
 
     # Landing days moved events older than either run's cutoff to other persons (merges), so

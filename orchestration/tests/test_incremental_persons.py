@@ -1,92 +1,196 @@
-"""The per-person incremental models (sessions, and the event facts built on them) rebuild exactly
-the persons whose input rows changed: after
-changes of every kind to their input (a moved event time, another value in a column, an event
-moved to another person, a person's events all gone, a new person), an incremental run gives the
-same table as a full rebuild of the same input. Each change is one the daily data may not
-produce, so this guards the change detection itself (changed_persons()), not just the days the
-simulator happens to generate."""
+"""The per-person incremental models rebuild exactly the persons whose input rows changed: after
+changes of every kind to their input (a moved event time, another value in a column, an event or
+order moved to another person, a person's events all gone, a new person, another set of periods),
+an incremental run gives the same tables as a full rebuild of the same input. Each change is one
+the daily data may not produce, so this guards the change detection itself (changed_persons()),
+not just the days the simulator happens to generate."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.tests.dbt_helpers import compiled_sql, run_dbt
 from orchestration.tests.test_tiny_build import table_checksums
 from orchestration.tests.tiny_build import TinyBuild
 
+NEW_PERSON = "p_new_person_for_test"
 # The event facts read the sessions.
-MODELS = ["int_person_events_as_of", "int_person_event_facts"]
-TABLES = [f"intermediate.{model}" for model in MODELS]
-SOURCE = "intermediate.int_events_resolved_to_persons"
+EVENT_MODELS = ["int_person_events_as_of", "int_person_event_facts"]
+# The lifecycle reads the activity, the transitions read the lifecycle (and the RFM snapshots).
+PERIOD_MODELS = ["int_person_period_activity", "fct_lifecycle_stages", "fct_state_transitions"]
+SCHEMAS = {
+    "int_person_events_as_of": "intermediate",
+    "int_person_event_facts": "intermediate",
+    "int_person_period_activity": "intermediate",
+    "fct_lifecycle_stages": "marts",
+    "fct_state_transitions": "marts",
+}
+RESOLVED_EVENTS = "intermediate.int_events_resolved_to_persons"
+EVENTS = "intermediate.int_person_events_as_of"
+ORDERS = "intermediate.int_orders_resolved_to_persons"
+RFM = "marts.fct_rfm_snapshots"
+PERIODS = "intermediate.int_periods"
 
 
-def run_model_or_fail(tiny: TinyBuild, work: Path, *flags: str) -> None:
-    result = run_dbt(["run", "-s", *MODELS, *flags], tiny.raw, work)
-    assert result.returncode == 0, result.stdout[-6000:]
+def table(model: str) -> str:
+    return f"{SCHEMAS[model]}.{model}"
 
 
-def change_the_input(database: Path) -> dict[str, str]:
-    """Changes the resolved events in place, one kind of change per person; returns them."""
-    with duckdb.connect(str(database)) as con:
-        persons = [
-            one_id
-            for (one_id,) in con.execute(
-                f"select one_id from {SOURCE} where one_id is not null and event_at < '2026-03-01'"
-                " group by one_id having count(*) >= 3 order by one_id limit 5"
-            ).fetchall()
-        ]
-        assert len(persons) == 5
-        shifted, recoloured, giver, receiver, vanished = persons
-
-        def first_event(one_id: str) -> str:
-            return con.execute(
-                f"select min(event_id) from {SOURCE} where one_id = ? and event_at < '2026-03-01'", [one_id]
-            ).fetchone()[0]
-
-        # Same number of events, one of them an hour earlier: only the content differs.
-        con.execute(
-            f"update {SOURCE} set event_at = event_at - interval 1 hour where event_id = ?", [first_event(shifted)]
-        )
-        # Same events and times, another channel on one of them.
-        con.execute(
-            f"update {SOURCE} set channel = case when channel = 'web' then 'h5' else 'web' end where event_id = ?",
-            [first_event(recoloured)],
-        )
-        # One event moves to another person (a merge or a split).
-        con.execute(f"update {SOURCE} set one_id = ? where event_id = ?", [receiver, first_event(giver)])
-        # Every event of a person leaves (erased, or merged away).
-        con.execute(f"delete from {SOURCE} where one_id = ?", [vanished])
-        # A person the table has never seen.
-        con.execute(f"update {SOURCE} set one_id = 'p_new_person_for_test' where event_id = ?", [first_event(receiver)])
-    return {"shifted": shifted, "recoloured": recoloured, "giver": giver, "receiver": receiver, "vanished": vanished}
+def persons_with_events(con: duckdb.DuckDBPyConnection, events: str, before: str, count: int) -> list[str]:
+    persons = [
+        one_id
+        for (one_id,) in con.execute(
+            f"select one_id from {events} where one_id is not null and event_at < ?"
+            " group by one_id having count(*) >= 3 order by one_id limit ?",
+            [before, count],
+        ).fetchall()
+    ]
+    assert len(persons) == count
+    return persons
 
 
-def test_an_incremental_run_equals_a_full_rebuild_after_any_change_of_its_input(
-    tiny: TinyBuild, tmp_path: Path
-) -> None:
+def first_event(con: duckdb.DuckDBPyConnection, events: str, one_id: str, before: str = "2026-03-01") -> str:
+    return con.execute(
+        f"select min(event_id) from {events} where one_id = ? and event_at < ?", [one_id, before]
+    ).fetchone()[0]
+
+
+def change_the_resolved_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Changes the input of the sessions in place, one kind of change per person; returns them."""
+    shifted, recoloured, giver, receiver, vanished = persons_with_events(con, RESOLVED_EVENTS, "2026-03-01", 5)
+    # Same number of events, one of them an hour earlier: only the content differs.
+    con.execute(
+        f"update {RESOLVED_EVENTS} set event_at = event_at - interval 1 hour where event_id = ?",
+        [first_event(con, RESOLVED_EVENTS, shifted)],
+    )
+    # Same events and times, another channel on one of them.
+    con.execute(
+        f"update {RESOLVED_EVENTS} set channel = case when channel = 'web' then 'h5' else 'web' end where event_id = ?",
+        [first_event(con, RESOLVED_EVENTS, recoloured)],
+    )
+    # One event moves to another person (a merge or a split).
+    con.execute(
+        f"update {RESOLVED_EVENTS} set one_id = ? where event_id = ?",
+        [receiver, first_event(con, RESOLVED_EVENTS, giver)],
+    )
+    # Every event of a person leaves (erased, or merged away).
+    con.execute(f"delete from {RESOLVED_EVENTS} where one_id = ?", [vanished])
+    # A person the table has never seen.
+    con.execute(
+        f"update {RESOLVED_EVENTS} set one_id = ? where event_id = ?",
+        [NEW_PERSON, first_event(con, RESOLVED_EVENTS, receiver)],
+    )
+    return {"vanished": vanished}
+
+
+def change_the_period_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Changes the inputs of the person-period models in place, one kind of change per person."""
+    # Persons whose first event is weeks after the first period, so an earlier event still has one.
+    earlier, giver, receiver, vanished = persons_with_events(
+        con,
+        f"(select * from {EVENTS} qualify min(event_at) over (partition by one_id) > '2026-01-15')",
+        "2026-03-01",
+        4,
+    )
+    # The first event two weeks earlier: new periods at the start of the person's history.
+    con.execute(
+        f"update {EVENTS} set event_at = event_at - interval 14 day where event_id = ?",
+        [first_event(con, EVENTS, earlier)],
+    )
+    # One event moves to another person.
+    con.execute(f"update {EVENTS} set one_id = ? where event_id = ?", [receiver, first_event(con, EVENTS, giver)])
+    # Every event of a person leaves.
+    con.execute(f"delete from {EVENTS} where one_id = ?", [vanished])
+    # A person the tables have never seen.
+    con.execute(f"update {EVENTS} set one_id = ? where event_id = ?", [NEW_PERSON, first_event(con, EVENTS, receiver)])
+
+    last_period_end = con.execute(f"select max(period_end_at) from {PERIODS}").fetchone()[0]
+    refunded, moved = (
+        order_id
+        for (order_id,) in con.execute(
+            f"select order_id from {ORDERS} where is_paid and one_id is not null and closed_at is null"
+            " and paid_at < ? order by order_id limit 2",
+            [last_period_end],
+        ).fetchall()
+    )
+    # A paid order refunded within its period: the period's net GMV falls.
+    con.execute(f"update {ORDERS} set closed_at = paid_at where order_id = ?", [refunded])
+    # A paid order moves to another person.
+    con.execute(f"update {ORDERS} set one_id = ? where order_id = ?", [earlier, moved])
+
+    # Another RFM class for one person at one snapshot (only the transitions read it).
+    reclassified, snapshot_date = con.execute(
+        f"select one_id, snapshot_date from {RFM} where one_id not in (?, ?, ?, ?) order by one_id, snapshot_date",
+        [earlier, giver, receiver, vanished],
+    ).fetchone()
+    con.execute(
+        f"update {RFM} set rfm_class = case when rfm_class = 'prospect' then 'general_retain' else 'prospect' end"
+        " where one_id = ? and snapshot_date = ?",
+        [reclassified, snapshot_date],
+    )
+    return {"vanished": vanished}
+
+
+def drop_the_last_period(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Another set of periods (as a week completing, or another as-of date): every person changes."""
+    con.execute(f"delete from {PERIODS} where period_end = (select max(period_end) from {PERIODS})")
+    return {}
+
+
+def assert_incremental_equals_full(
+    tiny: TinyBuild,
+    tmp_path: Path,
+    models: list[str],
+    change: Callable[[duckdb.DuckDBPyConnection], dict[str, str]],
+) -> tuple[Path, dict[str, str]]:
+    """Applies `change` to two copies of the tiny warehouse, runs `models` incrementally on one
+    and with --full-refresh on the other, and asserts the tables are equal and were changed."""
+    tables = [table(model) for model in models]
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     for work in (incremental, full):
         work.mkdir()
         shutil.copy(tiny.database, work / "warehouse.duckdb")
-        changed = change_the_input(work / "warehouse.duckdb")
+        with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+            changed = change(con)
 
-    before = table_checksums(incremental / "warehouse.duckdb", TABLES)
-    run_model_or_fail(tiny, incremental)
-    run_model_or_fail(tiny, full, "--full-refresh")
+    before = table_checksums(incremental / "warehouse.duckdb", tables)
+    for work, flags in ((incremental, []), (full, ["--full-refresh"])):
+        result = run_dbt(["run", "-s", *models, *flags], tiny.raw, work)
+        assert result.returncode == 0, result.stdout[-6000:]
 
-    for model in MODELS:  # the runs were incremental
-        compiled = next((incremental / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    for model in models:  # the runs were incremental
+        compiled = compiled_sql(incremental / "target", model)
         assert "changed_persons" in compiled, model
-    after = table_checksums(incremental / "warehouse.duckdb", TABLES)
-    assert all(after[table] != before[table] for table in TABLES)
-    assert after == table_checksums(full / "warehouse.duckdb", TABLES)
-    with duckdb.connect(str(incremental / "warehouse.duckdb"), read_only=True) as con:
-        for table in TABLES:
-            (vanished_rows,) = con.execute(
-                f"select count(*) from {table} where one_id = ?", [changed["vanished"]]
-            ).fetchone()
-            (new_rows,) = con.execute(f"select count(*) from {table} where one_id = 'p_new_person_for_test'").fetchone()
-            assert (vanished_rows, new_rows) == (0, 1), table
+    after = table_checksums(incremental / "warehouse.duckdb", tables)
+    assert [t for t in tables if after[t] == before[t]] == []
+    assert after == table_checksums(full / "warehouse.duckdb", tables)
+    return incremental / "warehouse.duckdb", changed
+
+
+def rows_of(database: Path, table_name: str, one_id: str) -> int:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(f"select count(*) from {table_name} where one_id = ?", [one_id]).fetchone()[0]
+
+
+def test_the_event_models_equal_a_full_rebuild_after_any_change_of_their_input(tiny: TinyBuild, tmp_path: Path) -> None:
+    database, changed = assert_incremental_equals_full(tiny, tmp_path, EVENT_MODELS, change_the_resolved_events)
+    for model in EVENT_MODELS:
+        assert rows_of(database, table(model), changed["vanished"]) == 0, model
+        assert rows_of(database, table(model), NEW_PERSON) == 1, model
+
+
+def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
+    tiny: TinyBuild, tmp_path: Path
+) -> None:
+    database, changed = assert_incremental_equals_full(tiny, tmp_path, PERIOD_MODELS, change_the_period_inputs)
+    for model in ("int_person_period_activity", "fct_lifecycle_stages"):
+        assert rows_of(database, table(model), changed["vanished"]) == 0, model
+        assert rows_of(database, table(model), NEW_PERSON) > 0, model
+
+
+def test_the_period_models_equal_a_full_rebuild_after_the_periods_change(tiny: TinyBuild, tmp_path: Path) -> None:
+    assert_incremental_equals_full(tiny, tmp_path, PERIOD_MODELS, drop_the_last_period)

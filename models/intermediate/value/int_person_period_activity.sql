@@ -1,6 +1,49 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='one_id',
+        on_schema_change='fail',
+        post_hook="{{ delete_persons_missing_from(
+            ref('int_person_events_as_of'), 'source_rows.event_at < ' ~ last_period_end()
+        ) }}",
+    )
+}}
 -- One row per person × period from the period of the person's first event to the last period:
 -- the last event and the first event up to the period's end, and the net GMV of the period
 -- (orders paid in the period and not refunded or cancelled by its end).
+--
+-- Incremental, per person: a person's rows depend only on the periods and on their events and
+-- paid orders before the last period's end. Each row keeps the fingerprint of those inputs and
+-- of the periods (input_fingerprint); a run rebuilds the persons whose inputs now have another
+-- one (changed_persons()), so a day that completes no period rebuilds only the persons with late
+-- data or another identity, and a day that completes one rebuilds everyone. Persons with paid
+-- orders and no event have no row, so every run looks at them again (and builds nothing).
+{%- set input_rows -%}
+    (
+        select
+            one_id,
+            'event' as input_kind,
+            event_at as input_at,
+            cast(null as timestamp) as closed_at,
+            cast(null as decimal(18, 2)) as order_amount
+        from {{ ref('int_person_events_as_of') }}
+        where event_at < {{ last_period_end() }}
+        union all
+        select
+            one_id,
+            'paid_order' as input_kind,
+            paid_at as input_at,
+            closed_at,
+            order_amount
+        from {{ ref('int_orders_resolved_to_persons') }}
+        where one_id is not null and is_paid and paid_at < {{ last_period_end() }}
+    ) as input_rows
+{%- endset %}
+{%- set input_columns = [
+    'one_id', 'input_kind', 'input_at', 'closed_at', 'order_amount',
+    '(select hash(count(*), min(period_start), max(period_end)) from ' ~ ref('int_periods') ~ ')'
+] %}
 with
 
 periods as (
@@ -9,9 +52,29 @@ periods as (
 
 ),
 
+input_fingerprints as (
+
+    {% if is_incremental() -%}
+        {{ changed_persons(input_rows, this, input_columns, stored=true) }}
+    {%- else -%}
+        select
+            one_id,
+            {{ person_fingerprint(input_columns) }} as input_fingerprint
+        from {{ input_rows }}
+        group by 1
+    {%- endif %}
+
+),
+
 events as (
 
-    select * from {{ ref('int_person_events_as_of') }}
+    select
+        one_id,
+        event_at
+    from {{ ref('int_person_events_as_of') }}
+    {%- if is_incremental() %}
+        where one_id in (select input_fingerprints.one_id from input_fingerprints)
+    {%- endif %}
 
 ),
 
@@ -20,6 +83,9 @@ orders as (
     select * from {{ ref('int_orders_resolved_to_persons') }}
     where one_id is not null
         and is_paid
+    {%- if is_incremental() %}
+        and one_id in (select input_fingerprints.one_id from input_fingerprints)
+    {%- endif %}
 
 ),
 
@@ -98,8 +164,10 @@ final as (
         sum(coalesce(paid_per_period.paid_order_count, 0)) over (
             partition by spine.one_id order by spine.period_end rows unbounded preceding
         ) as paid_orders_to_date,
-        cast(coalesce(paid_per_period.period_gmv, 0) as decimal(18, 2)) as period_gmv
+        cast(coalesce(paid_per_period.period_gmv, 0) as decimal(18, 2)) as period_gmv,
+        input_fingerprints.input_fingerprint
     from spine
+    inner join input_fingerprints on spine.one_id = input_fingerprints.one_id
     left join events_per_period
         on spine.one_id = events_per_period.one_id
             and spine.period_end = events_per_period.period_end

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='one_id',
+        on_schema_change='fail',
+        post_hook="{{ delete_persons_missing_from(ref('int_person_period_activity')) }}",
+    )
+}}
 -- Behavioural stage at a period's end, from days since the first and the last event up to then:
 --   new          first event less than lifecycle_new_days ago
 --   active       last event less than lifecycle_dormant_days ago
@@ -8,11 +17,44 @@
 -- Operations stage (what marketing does next): activation (new, never paid), conversion
 -- (active or reactivated, never paid), retention (new, active or reactivated with a paid order),
 -- wake_up (dormant), recall (churned).
+--
+-- Incremental, per person: a person's stages depend only on their own activity rows, so a run
+-- rebuilds the persons whose activity differs from what the table holds in the columns it copies
+-- or derives (changed_persons()) and deletes the persons with no activity left. Changing the
+-- lifecycle_*_days vars needs `--full-refresh`.
+{%- set days_since_first_event = calendar_days_between(
+    "cast(first_event_at as date)", "period_end"
+) %}
+{%- set days_since_last_event = calendar_days_between(
+    "cast(last_event_at as date)", "period_end"
+) %}
 with
 
+{% if is_incremental() %}
+changed_persons as (
+
+    {{ changed_persons(
+        ref('int_person_period_activity'),
+        this,
+        [
+            'one_id', 'period_end', days_since_first_event, days_since_last_event,
+            'event_count', 'paid_order_count', 'cast(paid_orders_to_date as bigint)', 'period_gmv'
+        ],
+        target_columns=[
+            'one_id', 'period_end', 'days_since_first_event', 'days_since_last_event',
+            'event_count', 'paid_order_count', 'paid_orders_to_date', 'period_gmv'
+        ],
+    ) }}
+
+),
+
+{% endif %}
 activity as (
 
     select * from {{ ref('int_person_period_activity') }}
+    {%- if is_incremental() %}
+        where one_id in (select changed_persons.one_id from changed_persons)
+    {%- endif %}
 
 ),
 
@@ -20,12 +62,8 @@ recencies as (
 
     select
         *,
-        {{ calendar_days_between(
-            "cast(first_event_at as date)", "period_end"
-        ) }} as days_since_first_event,
-        {{ calendar_days_between(
-            "cast(last_event_at as date)", "period_end"
-        ) }} as days_since_last_event
+        {{ days_since_first_event }} as days_since_first_event,
+        {{ days_since_last_event }} as days_since_last_event
     from activity
 
 ),

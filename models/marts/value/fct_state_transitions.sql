@@ -1,19 +1,76 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='one_id',
+        on_schema_change='fail',
+        post_hook="{{ delete_persons_missing_from(
+            '(select one_id from ' ~ ref('fct_rfm_snapshots')
+            ~ ' union all select one_id from ' ~ ref('fct_lifecycle_stages') ~ ')'
+        ) }}",
+    )
+}}
 -- One fact for every state model: RFM class (rfm_class), behavioural lifecycle stage
 -- (lifecycle_stage) and operations stage (operations_stage). from_state is the person's state at
 -- the previous period end (`none` in the person's first period).
 -- Each source is ordered once per person (both lifecycle models share one window) before the three
 -- state models are stacked; ordering the stacked rows sorted three times as many (35 % slower).
+--
+-- Incremental, per person: a person's transitions depend only on their own RFM classes and
+-- lifecycle rows. A run rebuilds the persons whose states (with the period's GMV) differ from
+-- the `to_state` rows the table holds (changed_persons()), and deletes the persons with none left.
+-- An RFM row's GMV is the lifecycle row's of the same period, so comparing the lifecycle rows'
+-- GMV covers it.
+{%- set person_states -%}
+    (
+        select
+            one_id,
+            'rfm_class' as state_model,
+            snapshot_date as period_end,
+            rfm_class as to_state,
+            cast(null as decimal(18, 2)) as period_gmv
+        from {{ ref('fct_rfm_snapshots') }}
+        union all
+        select one_id, 'lifecycle_stage', period_end, lifecycle_stage, period_gmv
+        from {{ ref('fct_lifecycle_stages') }}
+        union all
+        select one_id, 'operations_stage', period_end, operations_stage, period_gmv
+        from {{ ref('fct_lifecycle_stages') }}
+    ) as person_states
+{%- endset %}
 with
 
+{% if is_incremental() %}
+changed_persons as (
+
+    {{ changed_persons(
+        person_states,
+        this,
+        ['one_id', 'state_model', 'period_end', 'to_state', 'period_gmv'],
+        target_columns=[
+            'one_id', 'state_model', 'period_end', 'to_state',
+            "case when state_model = 'rfm_class' then null else period_gmv end"
+        ],
+    ) }}
+
+),
+
+{% endif %}
 rfm as (
 
     select * from {{ ref('fct_rfm_snapshots') }}
+    {%- if is_incremental() %}
+        where one_id in (select changed_persons.one_id from changed_persons)
+    {%- endif %}
 
 ),
 
 lifecycle as (
 
     select * from {{ ref('fct_lifecycle_stages') }}
+    {%- if is_incremental() %}
+        where one_id in (select changed_persons.one_id from changed_persons)
+    {%- endif %}
 
 ),
 
