@@ -9,10 +9,23 @@
 {%- endmacro %}
 
 
+{#- One row per person with rows in `source` (those meeting `where`): one_id and the fingerprint
+    of those rows (input_fingerprint). `source` is a relation or a parenthesised, aliased
+    subquery. -#}
+{% macro person_fingerprints(source, columns, where='true') -%}
+    select
+        one_id,
+        {{ person_fingerprint(columns) }} as input_fingerprint
+    from {{ source }}
+    where {{ where }}
+    group by 1
+{%- endmacro %}
+
+
 {#- The persons an incremental run of a per-person model rebuilds (a query of `one_id`): those
     whose rows in `source` (the rows meeting `where`) have another fingerprint than what `target`
-    holds, new persons included, with their new fingerprint (input_fingerprint). `source` is a
-    relation or a parenthesised, aliased subquery. `columns` are the input columns the model reads
+    holds, new persons included, with their new fingerprint (input_fingerprint; see
+    person_fingerprints() for `source`). `columns` are the input columns the model reads
     (one_id among them). The target's fingerprints are computed from its own rows when it keeps
     those columns (`stored=false`; `target_columns` when the target holds them as other
     expressions of the same values and types), or read from its `input_fingerprint` column, the
@@ -24,12 +37,7 @@
         source_persons.one_id,
         source_persons.input_fingerprint
     from (
-        select
-            one_id,
-            {{ person_fingerprint(columns) }} as input_fingerprint
-        from {{ source }}
-        where {{ where }}
-        group by one_id
+        {{ person_fingerprints(source, columns, where) }}
     ) as source_persons
     left join (
         {%- if stored %}
@@ -37,11 +45,7 @@
         from {{ target }}
         group by one_id
         {%- else %}
-        select
-            one_id,
-            {{ person_fingerprint(target_columns or columns) }} as input_fingerprint
-        from {{ target }}
-        group by one_id
+        {{ person_fingerprints(target, target_columns or columns) }}
         {%- endif %}
     ) as target_persons
         on source_persons.one_id = target_persons.one_id

@@ -96,7 +96,7 @@ def change_the_period_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "2026-03-01",
         4,
     )
-    # The first event two weeks earlier: new periods at the start of the person's history.
+    # One of their events two weeks earlier: it may start their history in an earlier period.
     con.execute(
         f"update {EVENTS} set event_at = event_at - interval 14 day where event_id = ?",
         [first_event(con, EVENTS, earlier)],

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import DBT, dbt_env
+from orchestration.tests.dbt_helpers import DBT, compiled_sql, dbt_env
 from orchestration.tests.test_dirty_raw import declared_pii_tables
 from orchestration.tests.tiny_build import TinyBuild
 
@@ -162,7 +162,7 @@ def test_a_missing_or_unlisted_business_attribute_fails_the_check(tmp_path: Path
     )
     assert result.returncode == 1, result.stdout[-3000:]
     assert f"Failure in test {check}" in result.stdout
-    compiled = next((tmp_path / "target" / "compiled").rglob(f"{check}.sql")).read_text()
+    compiled = compiled_sql(tmp_path / "target", check)
     problems = duckdb.sql(compiled).fetchall()
     undeclared = "exposure.user_asset_warehouse.undeclared_dashboard"
     assert {(a, p) for uid, _, a, p in problems if uid == undeclared} == {

@@ -57,11 +57,7 @@ input_fingerprints as (
     {% if is_incremental() -%}
         {{ changed_persons(input_rows, this, input_columns, stored=true) }}
     {%- else -%}
-        select
-            one_id,
-            {{ person_fingerprint(input_columns) }} as input_fingerprint
-        from {{ input_rows }}
-        group by 1
+        {{ person_fingerprints(input_rows, input_columns) }}
     {%- endif %}
 
 ),
