@@ -1,6 +1,7 @@
 """The project's own generic tests fail when their property is broken, not only pass on good data.
-unique_combination_of_columns groups by a hash before grouping by the columns; a repeated key
-must still be reported, once per key, and a key differing in one column must not."""
+unique_combination_of_columns and unique (which overrides dbt's) group by a hash before grouping
+by the columns; a repeated key must still be reported, once per key, and a key differing in one
+column must not."""
 
 from __future__ import annotations
 
@@ -44,3 +45,21 @@ def test_the_grain_test_reports_each_repeated_key(tiny: TinyBuild, tmp_path: Pat
     returncode, stdout = grain_test(tiny, tmp_path)
     assert returncode == 1, stdout[-3000:]
     assert "Got 2 results" in stdout, stdout[-3000:]
+
+
+def test_the_unique_test_reports_each_repeated_value(tiny: TinyBuild, tmp_path: Path) -> None:
+    shutil.copy(tiny.database, tmp_path / "warehouse.duckdb")
+    select = ["test", "-s", "dim_persons,test_name:unique"]
+    assert run_dbt(select, tiny.raw, tmp_path).returncode == 0
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        # Two persons repeated, one of them twice more: two failures.
+        for limit in (2, 1, 1):
+            con.execute(
+                f"insert into marts.dim_persons select * from marts.dim_persons"
+                f" where one_id in (select one_id from marts.dim_persons order by one_id limit {limit})"
+                f" qualify row_number() over (partition by one_id) = 1"
+            )
+    result = run_dbt(select, tiny.raw, tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "Got 2 results" in result.stdout, result.stdout[-3000:]
