@@ -191,7 +191,10 @@ final as (
         ordered_at,
         updated_at,
         reject_reason,
-        line_status
+        line_status,
+        -- The dbt run that wrote the line's partition: the reconciliation test re-reads the raw
+        -- files of the partitions written by its own run (tests/singular).
+        '{{ invocation_id }}' as dbt_invocation_id
     from statused_against_history
 
 )

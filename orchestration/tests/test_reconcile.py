@@ -1,0 +1,72 @@
+"""assert_raw_lines_reconcile (nothing lost between the raw files and staging) re-reads, in a
+daily run, only the raw partitions that run rewrote, and still fails when the event lines model
+loses a line of one of them; run on its own, it re-reads every raw file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_helpers import compiled_sql, run_dbt
+from orchestration.tests.tiny_build import TinyBuild
+
+TEST = "assert_raw_lines_reconcile"
+LINES = "base_tracking__event_lines"
+# The tiny tier's newest partition is 2026-03-31; a daily run rebuilds from 3 days before.
+CUTOFF = "2026-03-28"
+
+
+def project_losing_a_line(tmp_path: Path) -> Path:
+    """A copy of the dbt project whose event lines model drops the first line of the newest
+    partition's files."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_DIR / name, project / name)
+    for folder in ("models", "macros", "seeds", "snapshots", "tests", "analyses"):
+        if (PROJECT_DIR / folder).exists():
+            shutil.copytree(PROJECT_DIR / folder, project / folder)
+    model = project / "models/staging/tracking/base" / f"{LINES}.sql"
+    sql = model.read_text()
+    assert sql.rstrip().endswith("select * from final")
+    model.write_text(
+        sql.rstrip() + "\nwhere not (line_number = 1 and partition_date = (select max(partition_date) from final))\n"
+    )
+    return project
+
+
+def test_a_daily_run_reconciles_the_partitions_it_rewrote(tiny: TinyBuild, tmp_path: Path) -> None:
+    shutil.copy(tiny.database, tmp_path / "warehouse.duckdb")
+
+    daily = run_dbt(["build", "-s", LINES, TEST], tiny.raw, tmp_path)
+    assert daily.returncode == 0, daily.stdout[-3000:]
+    compiled = compiled_sql(tmp_path / "target", TEST)
+    # The events from the cutoff on; the orders, whose lines this run did not write, whole.
+    assert compiled.count(f"where dt >= cast('{CUTOFF}' as date)") == 1, compiled
+
+    broken = project_losing_a_line(tmp_path)
+    losing = run_dbt(["build", "-s", LINES, TEST], tiny.raw, tmp_path, DBT_PROJECT_DIR=str(broken))
+    assert losing.returncode == 1, losing.stdout[-3000:]
+    assert f"Failure in test {TEST}" in losing.stdout, losing.stdout[-3000:]
+    assert f"where dt >= cast('{CUTOFF}' as date)" in compiled_sql(tmp_path / "target", TEST)
+
+
+def test_run_alone_it_reads_every_raw_file(tiny: TinyBuild, tmp_path: Path) -> None:
+    shutil.copy(tiny.database, tmp_path / "warehouse.duckdb")
+    alone = run_dbt(["test", "-s", TEST], tiny.raw, tmp_path)
+    assert alone.returncode == 0, alone.stdout[-3000:]
+    assert "where dt >= " not in compiled_sql(tmp_path / "target", TEST)
+
+    # A line lost from the oldest partition, which no daily run rewrites, is found.
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(
+            f"delete from staging.{LINES} where (file_name, line_number) ="
+            f" (select (file_name, line_number) from staging.{LINES}"
+            f" where line_status = 'rejected' order by partition_date, file_name, line_number limit 1)"
+        )
+    result = run_dbt(["test", "-s", TEST], tiny.raw, tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert f"Failure in test {TEST}" in result.stdout, result.stdout[-3000:]
