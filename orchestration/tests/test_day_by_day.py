@@ -1,5 +1,5 @@
-"""Landing the data day by day and building after each landing (the event and order lines run
-incrementally: staging reads only the newest partitions, resolution redoes only the events whose
+"""Landing the data day by day and building after each landing (the event, order and CRM lines
+run incrementally: staging reads only the newest partitions, resolution redoes only the events whose
 person changed) gives the same tables and marts as one full build of the whole
 period, and the merge history records persons that moved."""
 
@@ -24,6 +24,7 @@ INCREMENTAL_TABLES = [
     "staging.stg_tracking__event_identifiers",
     "intermediate.int_events_resolved_to_persons",
     "staging.base_oms__order_lines",
+    "staging.base_crm__member_lines",
     "intermediate.int_person_events_as_of",
     "intermediate.int_person_event_facts",
     "intermediate.int_person_period_activity",
@@ -68,8 +69,8 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
     )
     build_or_fail(full / "raw", full)
 
-    # The daily runs were incremental: the event lines were read from the cutoff partition on.
-    for model in ("base_tracking__event_lines", "base_oms__order_lines"):
+    # The daily runs were incremental: the lines were read from the cutoff partition on.
+    for model in ("base_tracking__event_lines", "base_oms__order_lines", "base_crm__member_lines"):
         compiled = compiled_sql(daily / "target", model)
         assert f"dt >= cast('{SECOND_CUTOFF}' as date)" in compiled, model
     # The per-person models (sessions, event facts, activity, lifecycle, transitions) were rebuilt
@@ -106,7 +107,8 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
 
 
 def accepted_raw_line(raw: Path, database: Path, model: str, before: str) -> str:
-    """The raw text of an accepted line of `model` from a partition before `before`."""
+    """The raw text of an accepted line of `model` from a partition before `before` (after the
+    file's header line when it has one)."""
     with duckdb.connect(str(database), read_only=True) as con:
         file_name, line_number = con.execute(
             f"select file_name, line_number from staging.{model}"
@@ -117,33 +119,39 @@ def accepted_raw_line(raw: Path, database: Path, model: str, before: str) -> str
     path = raw / file_name
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as lines:
-        return list(lines)[line_number - 1]
+        text = list(lines)
+    return (text[0] if path.suffix == ".csv" else "") + text[line_number - 1]
 
 
 def test_a_copy_landing_after_the_cutoff_is_a_duplicate_as_in_a_full_build(tiny: TinyBuild, tmp_path: Path) -> None:
     """A change accepted in a partition an incremental run keeps (before its cutoff) that lands
     again in a new partition is a duplicate there, as a full build would classify it: the
     history check of the incremental line models, which the simulator's data never needs."""
-    models = {"events": "base_tracking__event_lines", "orders": "base_oms__order_lines"}
+    models = {
+        "events": ("base_tracking__event_lines", "part-0.jsonl"),
+        "orders": ("base_oms__order_lines", "part-0.jsonl"),
+        "crm_members": ("base_crm__member_lines", "part-0.csv"),
+    }
     raw = tmp_path / "raw"
     shutil.copytree(tiny.raw, raw)
-    for source, model in models.items():
+    for source, (model, file_name) in models.items():
         copy = accepted_raw_line(raw, tiny.database, model, FIRST_CUTOFF)
         (raw / source / "dt=2026-04-01").mkdir()
-        (raw / source / "dt=2026-04-01" / "part-0.jsonl").write_text(copy, encoding="utf-8")
+        (raw / source / "dt=2026-04-01" / file_name).write_text(copy, encoding="utf-8")
+    lines_models = [model for model, _ in models.values()]
 
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     for work, extra in ((incremental, []), (full, ["--full-refresh"])):
         work.mkdir()
         shutil.copy(tiny.database, work / "warehouse.duckdb")
-        result = run_dbt(["run", "-s", *models.values(), *extra], raw, work)
+        result = run_dbt(["run", "-s", *lines_models, *extra], raw, work)
         assert result.returncode == 0, result.stdout[-4000:]
 
     with duckdb.connect(str(incremental / "warehouse.duckdb"), read_only=True) as con:
-        for model in models.values():
+        for model in lines_models:
             (status,) = con.execute(
                 f"select line_status from staging.{model} where partition_date = date '2026-04-01'"
             ).fetchone()
             assert status == "duplicate", model
-    tables = [f"staging.{model}" for model in models.values()]
+    tables = [f"staging.{model}" for model in lines_models]
     assert differing_tables(incremental / "warehouse.duckdb", full / "warehouse.duckdb", tables) == []
