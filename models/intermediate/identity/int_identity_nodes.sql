@@ -34,17 +34,6 @@ blocked_keys as (
 
 ),
 
-blocked_patterns as (
-
-    select
-        identifier_type,
-        pattern,
-        reason
-    from blocklist
-    where match_type = 'regex'
-
-),
-
 aggregated as (
 
     select
@@ -65,15 +54,9 @@ with_verdicts as (
         aggregated.*,
         coalesce(
             blocked_keys.block_reason,
-            (
-                select min(blocked_patterns.reason)
-                from blocked_patterns
-                where
-                    blocked_patterns.identifier_type = aggregated.identifier_type
-                    and {{ regex_full_match_column(
-                        'aggregated.identifier_value', 'blocked_patterns.pattern'
-                    ) }}
-            )
+            {{ blocklist_pattern_reason(
+                ref('identity_blocklist'), 'aggregated.identifier_type', 'aggregated.identifier_value'
+            ) }}
         ) as block_reason
     from aggregated
     left join blocked_keys on aggregated.identifier_key = blocked_keys.identifier_key
