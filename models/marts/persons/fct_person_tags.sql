@@ -1,8 +1,5 @@
-{{ config(materialized='view') }}
 {#- One row per person × tag × as-of: the tags of macros/persons/person_tags.sql, each a SQL
-    expression over `facts` below. To add a tag, add it there and to the tag_registry seed.
-    A view: on the large tier its 35 M rows are 23 expressions over dim_persons's 1.5 M, computed
-    in 2.5 s when read; writing them took 33 s of every daily build. -#}
+    expression over `facts` below. To add a tag, add it there and to the tag_registry seed. -#}
 {%- set tags = person_tags() %}
 
 with
