@@ -1,7 +1,7 @@
-"""Landing the data day by day and building after each landing (the event, order and CRM lines
-run incrementally: staging reads only the newest partitions, resolution redoes only the events whose
-person changed) gives the same tables and marts as one full build of the whole
-period, and the merge history records persons that moved."""
+"""Landing the data day by day and building after each landing (the event, order, CRM and
+campaign touch lines run incrementally: staging reads only the newest partitions, resolution
+redoes only the events whose person changed) gives the same tables and marts as one full build
+of the whole period, and the merge history records persons that moved."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ INCREMENTAL_TABLES = [
     "intermediate.int_events_resolved_to_persons",
     "staging.base_oms__order_lines",
     "staging.base_crm__member_lines",
+    "staging.base_marketing__campaign_touch_lines",
     "intermediate.int_person_events_as_of",
     "intermediate.int_person_event_facts",
     "intermediate.int_person_period_activity",
@@ -73,6 +74,8 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
     for model in ("base_tracking__event_lines", "base_oms__order_lines", "base_crm__member_lines"):
         compiled = compiled_sql(daily / "target", model)
         assert f"dt >= cast('{SECOND_CUTOFF}' as date)" in compiled, model
+    # (Campaign touches land on send days only: their cutoff is 3 days before the newest send.)
+    assert "dt >= cast(" in compiled_sql(daily / "target", "base_marketing__campaign_touch_lines")
     # The per-person models (sessions, event facts, activity, lifecycle, transitions) were rebuilt
     # only for the persons whose input changed.
     for model in (
@@ -131,6 +134,7 @@ def test_a_copy_landing_after_the_cutoff_is_a_duplicate_as_in_a_full_build(tiny:
         "events": ("base_tracking__event_lines", "part-0.jsonl"),
         "orders": ("base_oms__order_lines", "part-0.jsonl"),
         "crm_members": ("base_crm__member_lines", "part-0.csv"),
+        "campaign_touches": ("base_marketing__campaign_touch_lines", "part-0.jsonl"),
     }
     raw = tmp_path / "raw"
     shutil.copytree(tiny.raw, raw)

@@ -2,7 +2,7 @@
 -- equal the rows of the lines model, one per line, and those equal the staged rows plus the
 -- rejects plus the duplicates removed, exactly. Returns one row per source where counts disagree.
 --
--- The event, order and CRM lines are incremental: a daily run rewrites only the partitions from its
+-- The event, order, CRM and campaign touch lines are incremental: a daily run rewrites only the partitions from its
 -- cutoff, and this test then re-reads the raw files of those partitions only (the lines its own
 -- dbt invocation wrote, dbt_invocation_id); older partitions were reconciled by the run that
 -- wrote them. When no line, or every line, is from this invocation (`dbt test` alone, or a full
@@ -20,7 +20,7 @@
      'lines': 'base_crm__member_lines', 'incremental': true},
     {'name': 'campaign_touches', 'source': ('marketing', 'campaign_touches'), 'has_header': false,
      'staged': 'stg_marketing__campaign_touches', 'rejects': 'stg_marketing__campaign_touch_rejects',
-     'lines': 'base_marketing__campaign_touch_lines', 'incremental': false},
+     'lines': 'base_marketing__campaign_touch_lines', 'incremental': true},
     {'name': 'erasure_requests', 'source': ('privacy', 'erasure_requests'), 'has_header': true,
      'staged': 'stg_privacy__erasure_requests', 'rejects': 'stg_privacy__erasure_request_rejects',
      'lines': 'base_privacy__erasure_request_lines', 'incremental': false},

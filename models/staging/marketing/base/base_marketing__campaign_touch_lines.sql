@@ -1,8 +1,19 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='partition_date',
+        on_schema_change='fail',
+    )
+}}
+{#- Incremental: a daily run reads only the newest partitions (macros/incremental). -#}
+{%- set cutoff = incremental_partition_cutoff() %}
+
 with
 
 raw_lines as (
 
-    {{ raw_lines('marketing', 'campaign_touches') }}
+    {{ raw_lines('marketing', 'campaign_touches', since=cutoff) }}
 
 ),
 
@@ -66,6 +77,51 @@ classified as (
 
 ),
 
+statused as (
+
+    select
+        *,
+        -- A send recorded twice is one touch.
+        {{ line_status(dedup_keys=['touch_id'], order_by=['file_name', 'line_number']) }}
+            as status_in_run
+    from classified
+
+),
+{%- if cutoff %}
+
+earlier_touches as (
+
+    -- An incremental run keeps the partitions before the cutoff: a touch accepted there makes
+    -- every copy in the rebuilt partitions a duplicate, as a full build would (files sort by
+    -- their dt= folder, so the older copy comes first). A touch id is accepted once.
+    select touch_id
+    from {{ this }}
+    where partition_date < cast('{{ cutoff }}' as date) and line_status = 'accepted'
+
+),
+{%- endif %}
+
+statused_against_history as (
+
+    select
+        statused.*,
+        {%- if cutoff %}
+            case
+                when
+                    statused.status_in_run = 'accepted'
+                    and earlier_touches.touch_id is not null
+                    then 'duplicate'
+                else statused.status_in_run
+            end as line_status
+        from statused
+        left join earlier_touches on statused.touch_id = earlier_touches.touch_id
+        {%- else %}
+            statused.status_in_run as line_status
+        from statused
+        {%- endif %}
+
+),
+
 final as (
 
     select
@@ -81,10 +137,10 @@ final as (
         identifier_raw_value,
         sent_at,
         reject_reason,
-        -- A send recorded twice is one touch.
-        {{ line_status(dedup_keys=['touch_id'], order_by=['file_name', 'line_number']) }}
-            as line_status
-    from classified
+        line_status,
+        -- The dbt run that wrote the line's partition (see base_tracking__event_lines).
+        '{{ invocation_id }}' as dbt_invocation_id
+    from statused_against_history
 
 )
 
