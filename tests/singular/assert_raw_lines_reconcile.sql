@@ -2,12 +2,13 @@
 -- equal the rows of the lines model, one per line, and those equal the staged rows plus the
 -- rejects plus the duplicates removed, exactly. Returns one row per source where counts disagree.
 --
--- The event, order, CRM and campaign touch lines are incremental: a daily run rewrites only the partitions from its
--- cutoff, and this test then re-reads the raw files of those partitions only (the lines its own
--- dbt invocation wrote, dbt_invocation_id); older partitions were reconciled by the run that
--- wrote them. When no line, or every line, is from this invocation (`dbt test` alone, or a full
--- build), every raw file is read. Lines are numbered only where a header (line 1) must be left
--- out: numbering the events' lines costs more than counting them.
+-- The event, order, CRM and campaign touch lines are incremental: a daily run rewrites only the
+-- partitions from its cutoff, and this test then re-reads the raw files from the first partition
+-- its own dbt invocation wrote (dbt_invocation_id) less the look-back days
+-- (macros/incremental/reconcile_from_partition.sql); older partitions were reconciled by the run
+-- that wrote them. When no line, or every line, is from this invocation (`dbt test` alone, or a
+-- full build), every raw file is read. Lines are numbered only where a header (line 1) must be
+-- left out: numbering the events' lines costs more than counting them.
 {%- set sources = [
     {'name': 'events', 'source': ('tracking', 'events'), 'has_header': false,
      'staged': 'stg_tracking__events', 'rejects': 'stg_tracking__event_rejects',
