@@ -12,3 +12,39 @@
         else 'duplicate'
     end
 {%- endmacro %}
+
+
+{#- The select of a lines model's final status: `status_in_run` (line_status over the lines this
+    run read, in `statused`) as `line_status`, except that in an incremental run (`cutoff` set) a
+    line accepted in the run is a duplicate when a line with the same `dedup_keys` was accepted
+    in a partition the run keeps, before the cutoff, as a full build would classify it (files
+    sort by their dt= folder, so the older copy comes first). Accepted lines have non-null keys,
+    and a key is accepted once, so the join keeps one row per line. A join, not `in
+    (subquery)`: it hashes the run's few keys and scans the history's, where `in` hashed every
+    event id of the history (3.8 s against 7 s for a landed day's events on large). -#}
+{% macro line_status_against_history(statused, dedup_keys, cutoff) -%}
+    select
+        {{ statused }}.*,
+        {%- if cutoff %}
+        case
+            when {{ statused }}.status_in_run = 'accepted' and earlier.is_accepted_earlier
+                then 'duplicate'
+            else {{ statused }}.status_in_run
+        end as line_status
+    from {{ statused }}
+    left join (
+        select
+            {{ dedup_keys | join(', ') }},
+            true as is_accepted_earlier
+        from {{ this }}
+        where partition_date < cast('{{ cutoff }}' as date) and line_status = 'accepted'
+    ) as earlier
+        on
+        {%- for key in dedup_keys %}
+            {{ 'and ' if not loop.first }}{{ statused }}.{{ key }} = earlier.{{ key }}
+        {%- endfor %}
+        {%- else %}
+        {{ statused }}.status_in_run as line_status
+    from {{ statused }}
+        {%- endif %}
+{%- endmacro %}

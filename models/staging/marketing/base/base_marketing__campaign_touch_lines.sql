@@ -8,6 +8,7 @@
 }}
 {#- Incremental: a daily run reads only the newest partitions (macros/incremental). -#}
 {%- set cutoff = incremental_partition_cutoff() %}
+{%- set dedup_keys = ['touch_id'] %}
 
 with
 
@@ -82,43 +83,15 @@ statused as (
     select
         *,
         -- A send recorded twice is one touch.
-        {{ line_status(dedup_keys=['touch_id'], order_by=['file_name', 'line_number']) }}
+        {{ line_status(dedup_keys=dedup_keys, order_by=['file_name', 'line_number']) }}
             as status_in_run
     from classified
 
 ),
-{%- if cutoff %}
-
-earlier_touches as (
-
-    -- An incremental run keeps the partitions before the cutoff: a touch accepted there makes
-    -- every copy in the rebuilt partitions a duplicate, as a full build would (files sort by
-    -- their dt= folder, so the older copy comes first). A touch id is accepted once.
-    select touch_id
-    from {{ this }}
-    where partition_date < cast('{{ cutoff }}' as date) and line_status = 'accepted'
-
-),
-{%- endif %}
 
 statused_against_history as (
 
-    select
-        statused.*,
-        {%- if cutoff %}
-            case
-                when
-                    statused.status_in_run = 'accepted'
-                    and earlier_touches.touch_id is not null
-                    then 'duplicate'
-                else statused.status_in_run
-            end as line_status
-        from statused
-        left join earlier_touches on statused.touch_id = earlier_touches.touch_id
-        {%- else %}
-            statused.status_in_run as line_status
-        from statused
-        {%- endif %}
+    {{ line_status_against_history('statused', dedup_keys, cutoff) }}
 
 ),
 

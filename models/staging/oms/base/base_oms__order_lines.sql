@@ -9,6 +9,7 @@
 {#- Incremental: a daily run reads only the newest partitions (macros/incremental). An order's
     current state spans partitions, so it is chosen downstream (stg_oms__order_updates). -#}
 {%- set cutoff = incremental_partition_cutoff() %}
+{%- set dedup_keys = ['order_id', 'order_status', 'updated_at'] %}
 {%- set order_fields = [
     'order_id', 'account_id', 'status', 'order_time', 'updated_at', 'channel', 'amount',
     'discount_amount', 'currency', 'items', 'receiver_phone'
@@ -124,50 +125,16 @@ statused as (
         *,
         -- Every status change is a new line; the same change landed twice is a duplicate.
         {{ line_status(
-            dedup_keys=['order_id', 'order_status', 'updated_at'],
+            dedup_keys=dedup_keys,
             order_by=['file_name', 'line_number']
         ) }} as status_in_run
     from classified
 
 ),
-{%- if cutoff %}
-
-earlier_changes as (
-
-    -- An incremental run keeps the partitions before the cutoff: a change accepted there makes
-    -- every copy in the rebuilt partitions a duplicate, as a full build would (files sort by
-    -- their dt= folder, so the older copy comes first).
-    select
-        order_id,
-        order_status,
-        updated_at
-    from {{ this }}
-    where partition_date < cast('{{ cutoff }}' as date) and line_status = 'accepted'
-
-),
-{%- endif %}
 
 statused_against_history as (
 
-    select
-        statused.*,
-        {%- if cutoff %}
-            case
-                when
-                    statused.status_in_run = 'accepted'
-                    and earlier_changes.order_id is not null
-                    then 'duplicate'
-                else statused.status_in_run
-            end as line_status
-        from statused
-        left join earlier_changes
-            on statused.order_id = earlier_changes.order_id
-                and statused.order_status = earlier_changes.order_status
-                and statused.updated_at = earlier_changes.updated_at
-        {%- else %}
-            statused.status_in_run as line_status
-        from statused
-        {%- endif %}
+    {{ line_status_against_history('statused', dedup_keys, cutoff) }}
 
 ),
 
