@@ -3,9 +3,10 @@
     change of any of `columns` in any row goes unnoticed only on a hash collision. Not bit_xor():
     equal rows cancel out in it, and so does the last column of hash(a, b, c), which DuckDB
     combines by xor, when it changes the same way in two rows of a person (the same period's GMV
-    on its lifecycle and operations rows). -#}
-{% macro person_fingerprint(columns) -%}
-    hash(count(*), sum(hash({{ columns | join(', ') }})))
+    on its lifecycle and operations rows). With `filter`, over the rows meeting it only. -#}
+{% macro person_fingerprint(columns, filter=none) -%}
+    {%- set only = ' filter (where ' ~ filter ~ ')' if filter else '' -%}
+    hash(count(*){{ only }}, sum(hash({{ columns | join(', ') }})){{ only }})
 {%- endmacro %}
 
 

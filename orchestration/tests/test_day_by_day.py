@@ -77,16 +77,16 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
     # (Campaign touches land on send days only: their cutoff is 3 days before the newest send.)
     assert "dt >= cast(" in compiled_sql(daily / "target", "base_marketing__campaign_touch_lines")
     # The per-person models (sessions, event facts, activity, lifecycle, transitions) were rebuilt
-    # only for the persons whose input changed.
-    for model in (
-        "int_person_events_as_of",
-        "int_person_event_facts",
-        "int_person_period_activity",
-        "fct_lifecycle_stages",
-        "fct_state_transitions",
+    # only for the persons whose input changed (the person-period models up to their held period).
+    for model, marker in (
+        ("int_person_events_as_of", "changed_persons"),
+        ("int_person_event_facts", "changed_persons"),
+        ("int_person_period_activity", "held_rows"),
+        ("fct_lifecycle_stages", "held_rows"),
+        ("fct_state_transitions", "held_rows"),
     ):
         compiled = compiled_sql(daily / "target", model)
-        assert "changed_persons" in compiled, model
+        assert marker in compiled, model
 
     # Landing days moved events older than either run's cutoff to other persons (merges), so
     # re-resolving them was needed: without it the comparison below would fail.

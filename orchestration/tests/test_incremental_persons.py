@@ -141,19 +141,44 @@ def drop_the_last_period(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {}
 
 
+def a_period_earlier(tiny: TinyBuild, tmp_path: Path) -> Path:
+    """A copy of the tiny warehouse whose person-period models were built before the last period
+    completed (without it and its RFM snapshot, both kept aside in main.completed_*)."""
+    work = tmp_path / "earlier"
+    work.mkdir()
+    shutil.copy(tiny.database, work / "warehouse.duckdb")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        for name, relation, column in (("period", PERIODS, "period_end"), ("snapshot", RFM, "snapshot_date")):
+            last = f"(select max({column}) from {relation})"
+            con.execute(f"create table main.completed_{name} as select * from {relation} where {column} = {last}")
+            con.execute(f"delete from {relation} where {column} = {last}")
+    result = run_dbt(["run", "-s", *PERIOD_MODELS, "--full-refresh"], tiny.raw, work)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return work / "warehouse.duckdb"
+
+
+def complete_the_period(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The period kept aside by a_period_earlier() completes, with its RFM snapshot."""
+    con.execute(f"insert into {PERIODS} select * from main.completed_period")
+    con.execute(f"insert into {RFM} select * from main.completed_snapshot")
+    return {}
+
+
 def assert_incremental_equals_full(
     tiny: TinyBuild,
     tmp_path: Path,
     models: list[str],
     change: Callable[[duckdb.DuckDBPyConnection], dict[str, str]],
+    start: Path | None = None,
 ) -> tuple[Path, dict[str, str]]:
-    """Applies `change` to two copies of the tiny warehouse, runs `models` incrementally on one
-    and with --full-refresh on the other, and asserts the tables are equal and were changed."""
+    """Applies `change` to two copies of the tiny warehouse (or of `start`), runs `models`
+    incrementally on one and with --full-refresh on the other, and asserts the tables are equal
+    and were changed."""
     tables = [table(model) for model in models]
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     for work in (incremental, full):
         work.mkdir()
-        shutil.copy(tiny.database, work / "warehouse.duckdb")
+        shutil.copy(start or tiny.database, work / "warehouse.duckdb")
         with duckdb.connect(str(work / "warehouse.duckdb")) as con:
             changed = change(con)
 
@@ -164,7 +189,7 @@ def assert_incremental_equals_full(
 
     for model in models:  # the runs were incremental
         compiled = compiled_sql(incremental / "target", model)
-        assert "changed_persons" in compiled, model
+        assert ("held_rows" if model in PERIOD_MODELS else "changed_persons") in compiled, model
     after = table_checksums(incremental / "warehouse.duckdb", tables)
     assert [t for t in tables if after[t] == before[t]] == []
     assert after == table_checksums(full / "warehouse.duckdb", tables)
@@ -194,3 +219,44 @@ def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
 
 def test_the_period_models_equal_a_full_rebuild_after_the_periods_change(tiny: TinyBuild, tmp_path: Path) -> None:
     assert_incremental_equals_full(tiny, tmp_path, PERIOD_MODELS, drop_the_last_period)
+
+
+def test_the_period_models_equal_a_full_rebuild_when_a_period_completes(tiny: TinyBuild, tmp_path: Path) -> None:
+    # New rows carried on for the unchanged persons, and changed persons rebuilt, in one run.
+    def completed_with_changes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        complete_the_period(con)
+        return change_the_period_inputs(con)
+
+    start = a_period_earlier(tiny, tmp_path)
+    database, changed = assert_incremental_equals_full(tiny, tmp_path, PERIOD_MODELS, completed_with_changes, start)
+    assert rows_of(database, table("fct_lifecycle_stages"), changed["vanished"]) == 0
+
+
+def test_a_completed_period_adds_rows_without_rewriting_unchanged_persons(tiny: TinyBuild, tmp_path: Path) -> None:
+    """The rows an unchanged person had stay as they were: marked in columns the change detection
+    does not read, the marks survive the run, and the person gains the new period's row."""
+    database = a_period_earlier(tiny, tmp_path)
+    marks = {  # a column each model derives (not compared) and its mark
+        "int_person_period_activity": "event_count = -1",
+        "fct_lifecycle_stages": "operations_stage = 'marked'",
+        "fct_state_transitions": "from_state = 'marked'",
+    }
+    with duckdb.connect(str(database)) as con:
+        held = con.execute(f"select max(period_end) from {table('int_person_period_activity')}").fetchone()[0]
+        persons = persons_with_events(con, EVENTS, "2026-01-01", len(marks))
+        for one_id, (model, mark) in zip(persons, marks.items(), strict=True):
+            con.execute(f"update {table(model)} set {mark} where one_id = ? and period_end < ?", [one_id, held])
+        complete_the_period(con)
+
+    result = run_dbt(["run", "-s", *PERIOD_MODELS], tiny.raw, database.parent)
+    assert result.returncode == 0, result.stdout[-6000:]
+    with duckdb.connect(str(database), read_only=True) as con:
+        for one_id, (model, mark) in zip(persons, marks.items(), strict=True):
+            query = f"select count(*) from {table(model)} where one_id = ? and {mark}"
+            (marked,) = con.execute(query, [one_id]).fetchone()
+            assert marked > 0, model
+            for other in PERIOD_MODELS:
+                (added,) = con.execute(
+                    f"select count(*) from {table(other)} where one_id = ? and period_end > ?", [one_id, held]
+                ).fetchone()
+                assert added > 0, (model, other)

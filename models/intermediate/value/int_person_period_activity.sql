@@ -1,24 +1,27 @@
 {{
     config(
         materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='one_id',
+        incremental_strategy='person_periods',
         on_schema_change='fail',
-        post_hook="{{ delete_persons_missing_from(
-            ref('int_person_events_as_of'), 'source_rows.event_at < ' ~ last_period_end()
+        pre_hook="{{ delete_persons_without_history(
+            ref('int_person_events_as_of'), 'source_rows.event_at < ' ~ held_period_end_at()
         ) }}",
+        post_hook="{{ keep_fingerprints_on_last_period() }}",
     )
 }}
 -- One row per person × period from the period of the person's first event to the last period:
 -- the last event and the first event up to the period's end, and the net GMV of the period
 -- (orders paid in the period and not refunded or cancelled by its end).
 --
--- Incremental, per person: a person's rows depend only on the periods and on their events and
--- paid orders before the last period's end. Each row keeps the fingerprint of those inputs and
--- of the periods (input_fingerprint); a run rebuilds the persons whose inputs now have another
--- one (changed_persons()), so a day that completes no period rebuilds only the persons with late
--- data or another identity, and a day that completes one rebuilds everyone. Persons with paid
--- orders and no event have no row, so every run looks at them again (and builds nothing).
+-- Incremental, per person (macros/incremental/person_periods.sql): a person's rows depend only on
+-- the periods and on their events and paid orders before the last period's end. The row of the
+-- last period keeps the fingerprint of those inputs and of the periods (input_fingerprint). A run
+-- rebuilds the persons whose inputs up to the held period (the table's last) now have another
+-- fingerprint, new persons included; when periods completed since, it adds their rows for
+-- everyone else, carried on from the held row (first and last event, payments to date). So a
+-- day that completes no period rebuilds only the persons with late data or another identity,
+-- and a day that completes one adds a row per person. Persons with paid orders and no event have
+-- no row, so every run looks at them again (and builds nothing).
 {%- set input_rows -%}
     (
         select
@@ -40,10 +43,10 @@
         where one_id is not null and is_paid and paid_at < {{ last_period_end() }}
     ) as input_rows
 {%- endset %}
-{%- set input_columns = [
-    'one_id', 'input_kind', 'input_at', 'closed_at', 'order_amount',
-    '(select hash(count(*), min(period_start), max(period_end)) from ' ~ ref('int_periods') ~ ')'
-] %}
+{%- set input_columns = ['one_id', 'input_kind', 'input_at', 'closed_at', 'order_amount'] %}
+{%- set periods_hash -%}
+    (select hash(count(*), min(period_start), max(period_end)) from {{ ref('int_periods') }})
+{%- endset %}
 with
 
 periods as (
@@ -52,12 +55,63 @@ periods as (
 
 ),
 
+{% if is_incremental() %}
+held_rows as (
+
+    -- Each person's row of the held period: what an unchanged person's new rows carry on from.
+    select
+        one_id,
+        first_event_at,
+        last_event_at,
+        paid_orders_to_date,
+        input_fingerprint
+    from {{ this }}
+    where period_end = {{ held_period_end() }}
+
+),
+
+source_fingerprints as (
+
+    select
+        one_id,
+        hash(
+            {{ person_fingerprint(input_columns, 'input_at < ' ~ held_period_end_at()) }},
+            (
+                select hash(count(*), min(period_start), max(period_end))
+                from periods
+                where period_end <= {{ held_period_end() }}
+            )
+        ) as held_fingerprint,
+        hash({{ person_fingerprint(input_columns) }}, {{ periods_hash }}) as input_fingerprint
+    from {{ input_rows }}
+    group by one_id
+
+),
+
+{% endif %}
 input_fingerprints as (
 
     {% if is_incremental() -%}
-        {{ changed_persons(input_rows, this, input_columns, stored=true) }}
+        -- The persons this run writes: rebuilt whole (carries_held false) when their inputs up to
+        -- the held period changed or they are new, or given the rows of the periods completed
+        -- since, carried on from their held row.
+        select
+            source_fingerprints.one_id,
+            source_fingerprints.input_fingerprint,
+            coalesce(source_fingerprints.held_fingerprint = held_rows.input_fingerprint, false)
+                as carries_held
+        from source_fingerprints
+        left join held_rows on source_fingerprints.one_id = held_rows.one_id
+        where
+            not coalesce(source_fingerprints.held_fingerprint = held_rows.input_fingerprint, false)
+            or (select max(periods.period_end) from periods) > {{ held_period_end() }}
     {%- else -%}
-        {{ person_fingerprints(input_rows, input_columns) }}
+        select
+            one_id,
+            hash({{ person_fingerprint(input_columns) }}, {{ periods_hash }}) as input_fingerprint,
+            false as carries_held
+        from {{ input_rows }}
+        group by one_id
     {%- endif %}
 
 ),
@@ -65,25 +119,53 @@ input_fingerprints as (
 events as (
 
     select
-        one_id,
-        event_at
-    from {{ ref('int_person_events_as_of') }}
+        events.one_id,
+        events.event_at
+    from {{ ref('int_person_events_as_of') }} as events
     {%- if is_incremental() %}
-        where one_id in (select input_fingerprints.one_id from input_fingerprints)
+        inner join input_fingerprints on events.one_id = input_fingerprints.one_id
+        where
+            not input_fingerprints.carries_held
+            or events.event_at >= {{ held_period_end_at() }}
     {%- endif %}
 
 ),
 
 orders as (
 
-    select * from {{ ref('int_orders_resolved_to_persons') }}
-    where one_id is not null
-        and is_paid
+    select orders.*
+    from {{ ref('int_orders_resolved_to_persons') }} as orders
     {%- if is_incremental() %}
-        and one_id in (select input_fingerprints.one_id from input_fingerprints)
+        inner join input_fingerprints on orders.one_id = input_fingerprints.one_id
+    {%- endif %}
+    where
+        orders.one_id is not null
+        and orders.is_paid
+    {%- if is_incremental() %}
+        and (
+            not input_fingerprints.carries_held
+            or orders.paid_at >= {{ held_period_end_at() }}
+        )
     {%- endif %}
 
 ),
+
+{% if is_incremental() %}
+carried as (
+
+    select
+        held_rows.one_id,
+        {{ held_period_end() }} as period_end,
+        held_rows.first_event_at,
+        held_rows.last_event_at,
+        held_rows.paid_orders_to_date
+    from held_rows
+    inner join input_fingerprints on held_rows.one_id = input_fingerprints.one_id
+    where input_fingerprints.carries_held
+
+),
+
+{% endif %}
 
 events_per_period as (
 
@@ -96,7 +178,7 @@ events_per_period as (
     from events
     inner join periods
         on {{ period_start('events.event_at') }} = periods.period_start
-    group by 1, 2
+    group by events.one_id, periods.period_end
 
 ),
 
@@ -106,8 +188,22 @@ first_periods as (
         one_id,
         min(period_end) as first_period_end,
         min(first_event_at) as first_event_at
-    from events_per_period
-    group by 1
+    from (
+        select
+            one_id,
+            period_end,
+            first_event_at
+        from events_per_period
+        {%- if is_incremental() %}
+            union all
+            select
+                one_id,
+                period_end,
+                first_event_at
+            from carried
+        {%- endif %}
+    ) as first_events
+    group by one_id
 
 ),
 
@@ -142,26 +238,42 @@ paid_per_period as (
     from orders
     inner join periods
         on {{ period_start('orders.paid_at') }} = periods.period_start
-    group by 1, 2
+    group by orders.one_id, periods.period_end
 
 ),
 
-final as (
+rows_with_held as (
 
     select
         spine.one_id,
         spine.period_end,
         spine.first_event_at,
-        max(events_per_period.last_event_at) over (
-            partition by spine.one_id order by spine.period_end rows unbounded preceding
-        ) as last_event_at,
+        max(
+            {%- if is_incremental() %}
+                coalesce(events_per_period.last_event_at, carried.last_event_at)
+            {%- else %}
+                events_per_period.last_event_at
+            {%- endif %}
+        ) over person_periods as last_event_at,
         coalesce(events_per_period.event_count, 0) as event_count,
         coalesce(paid_per_period.paid_order_count, 0) as paid_order_count,
-        sum(coalesce(paid_per_period.paid_order_count, 0)) over (
-            partition by spine.one_id order by spine.period_end rows unbounded preceding
-        ) as paid_orders_to_date,
+        sum(
+            coalesce(paid_per_period.paid_order_count, 0)
+            {%- if is_incremental() %}
+                + coalesce(carried.paid_orders_to_date, 0)
+            {%- endif %}
+        ) over person_periods as paid_orders_to_date,
         cast(coalesce(paid_per_period.period_gmv, 0) as decimal(18, 2)) as period_gmv,
-        input_fingerprints.input_fingerprint
+        -- Kept on the last period's row only: the row the next run compares.
+        case
+            when spine.period_end = (select max(periods.period_end) from periods)
+                then input_fingerprints.input_fingerprint
+        end as input_fingerprint,
+        {%- if is_incremental() %}
+            carried.one_id is not null as is_carried
+        {%- else %}
+            false as is_carried
+        {%- endif %}
     from spine
     inner join input_fingerprints on spine.one_id = input_fingerprints.one_id
     left join events_per_period
@@ -170,6 +282,32 @@ final as (
     left join paid_per_period
         on spine.one_id = paid_per_period.one_id
             and spine.period_end = paid_per_period.period_end
+    {%- if is_incremental() %}
+        left join carried
+            on spine.one_id = carried.one_id
+                and spine.period_end = carried.period_end
+    {%- endif %}
+    window person_periods as (
+        partition by spine.one_id order by spine.period_end rows unbounded preceding
+    )
+
+),
+
+final as (
+
+    -- Without the held rows an unchanged person's new rows were carried on from.
+    select
+        one_id,
+        period_end,
+        first_event_at,
+        last_event_at,
+        event_count,
+        paid_order_count,
+        paid_orders_to_date,
+        period_gmv,
+        input_fingerprint
+    from rows_with_held
+    where not is_carried
 
 )
 

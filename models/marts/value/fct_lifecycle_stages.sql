@@ -1,10 +1,11 @@
 {{
     config(
         materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='one_id',
+        incremental_strategy='person_periods',
         on_schema_change='fail',
-        post_hook="{{ delete_persons_missing_from(ref('int_person_period_activity')) }}",
+        pre_hook="{{ delete_persons_without_history(
+            ref('int_person_period_activity'), 'source_rows.period_end <= ' ~ held_period_end()
+        ) }}",
     )
 }}
 -- Behavioural stage at a period's end, from days since the first and the last event up to then:
@@ -18,10 +19,12 @@
 -- (active or reactivated, never paid), retention (new, active or reactivated with a paid order),
 -- wake_up (dormant), recall (churned).
 --
--- Incremental, per person: a person's stages depend only on their own activity rows, so a run
--- rebuilds the persons whose activity differs from what the table holds in the columns it copies
--- or derives (changed_persons()) and deletes the persons with no activity left. Changing the
--- lifecycle_*_days vars needs `--full-refresh`.
+-- Incremental, per person (macros/incremental/person_periods.sql): a stage depends only on the
+-- person's activity rows up to its period. A run rebuilds the persons whose activity up to the
+-- held period (the table's last) differs from what the table holds in the columns it copies or
+-- derives (changed_persons()), adds the rows of the periods completed since for everyone else
+-- (from the held row on, for the previous stage), and deletes the persons with no activity left
+-- up to the held period. Changing the lifecycle_*_days vars needs `--full-refresh`.
 {%- set days_since_first_event = calendar_days_between(
     "cast(first_event_at as date)", "period_end"
 ) %}
@@ -44,6 +47,7 @@ changed_persons as (
             'one_id', 'period_end', 'days_since_first_event', 'days_since_last_event',
             'event_count', 'paid_order_count', 'paid_orders_to_date', 'period_gmv'
         ],
+        where='period_end <= ' ~ held_period_end(),
     ) }}
 
 ),
@@ -53,7 +57,15 @@ activity as (
 
     select * from {{ ref('int_person_period_activity') }}
     {%- if is_incremental() %}
-        where one_id in (select changed_persons.one_id from changed_persons)
+        where
+            one_id in (select changed_persons.one_id from changed_persons)
+            or (
+                period_end >= {{ held_period_end() }}
+                and {{ held_period_end() }} < (
+                    select max(completed.period_end)
+                    from {{ ref('int_person_period_activity') }} as completed
+                )
+            )
     {%- endif %}
 
 ),
@@ -128,6 +140,12 @@ final as (
         cast(paid_orders_to_date as bigint) as paid_orders_to_date,
         period_gmv
     from staged
+    {%- if is_incremental() %}
+        -- Without the held rows the new rows of an unchanged person took their previous stage from.
+        where
+            one_id in (select changed_persons.one_id from changed_persons)
+            or period_end > {{ held_period_end() }}
+    {%- endif %}
 
 )
 

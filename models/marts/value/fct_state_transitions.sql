@@ -1,12 +1,12 @@
 {{
     config(
         materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='one_id',
+        incremental_strategy='person_periods',
         on_schema_change='fail',
-        post_hook="{{ delete_persons_missing_from(
-            '(select one_id from ' ~ ref('fct_rfm_snapshots')
-            ~ ' union all select one_id from ' ~ ref('fct_lifecycle_stages') ~ ')'
+        pre_hook="{{ delete_persons_without_history(
+            '(select one_id, snapshot_date as period_end from ' ~ ref('fct_rfm_snapshots')
+            ~ ' union all select one_id, period_end from ' ~ ref('fct_lifecycle_stages') ~ ')',
+            'source_rows.period_end <= ' ~ held_period_end()
         ) }}",
     )
 }}
@@ -16,11 +16,19 @@
 -- Each source is ordered once per person (both lifecycle models share one window) before the three
 -- state models are stacked; ordering the stacked rows sorted three times as many (35 % slower).
 --
--- Incremental, per person: a person's transitions depend only on their own RFM classes and
--- lifecycle rows. A run rebuilds the persons whose states (with the period's GMV) differ from
--- the `to_state` rows the table holds (changed_persons()), and deletes the persons with none left.
+-- Incremental, per person (macros/incremental/person_periods.sql): a transition depends only on
+-- the person's RFM classes and lifecycle rows up to its period. A run rebuilds the persons whose
+-- states (with the period's GMV) up to the held period (the table's last) differ from the
+-- `to_state` rows the table holds (changed_persons()), adds the rows of the periods completed
+-- since for everyone else (from the held row on, for the previous state), and deletes the persons
+-- with no state left up to the held period.
 -- An RFM row's GMV is the lifecycle row's of the same period, so comparing the lifecycle rows'
 -- GMV covers it.
+{%- set periods_completed -%}
+    {{ held_period_end() }} < (
+        select max(completed.period_end) from {{ ref('int_periods') }} as completed
+    )
+{%- endset %}
 {%- set person_states -%}
     (
         select
@@ -51,6 +59,7 @@ changed_persons as (
             'one_id', 'state_model', 'period_end', 'to_state',
             "case when state_model = 'rfm_class' then null else period_gmv end"
         ],
+        where='period_end <= ' ~ held_period_end(),
     ) }}
 
 ),
@@ -60,7 +69,9 @@ rfm as (
 
     select * from {{ ref('fct_rfm_snapshots') }}
     {%- if is_incremental() %}
-        where one_id in (select changed_persons.one_id from changed_persons)
+        where
+            one_id in (select changed_persons.one_id from changed_persons)
+            or (snapshot_date >= {{ held_period_end() }} and {{ periods_completed }})
     {%- endif %}
 
 ),
@@ -69,7 +80,9 @@ lifecycle as (
 
     select * from {{ ref('fct_lifecycle_stages') }}
     {%- if is_incremental() %}
-        where one_id in (select changed_persons.one_id from changed_persons)
+        where
+            one_id in (select changed_persons.one_id from changed_persons)
+            or (period_end >= {{ held_period_end() }} and {{ periods_completed }})
     {%- endif %}
 
 ),
@@ -147,6 +160,12 @@ final as (
         to_state,
         cast(coalesce(period_gmv, 0) as decimal(18, 2)) as period_gmv
     from states
+    {%- if is_incremental() %}
+        -- Without the held rows the new rows of an unchanged person took their previous state from.
+        where
+            one_id in (select changed_persons.one_id from changed_persons)
+            or period_end > {{ held_period_end() }}
+    {%- endif %}
 
 )
 

@@ -1,0 +1,83 @@
+{#- Incremental person × period models (activity, lifecycle stages, state transitions): a row at a
+    period end depends only on the person's inputs up to that period's end. A run writes, for each
+    person it selects, either every row (the person's inputs up to the held period changed, or the
+    person is new) or only the rows of the periods completed since the table's last period (the
+    held period, held_period_end()), carried on from the held row. So a day that completes a period
+    appends one row per person instead of rebuilding everyone.
+
+    The strategy `person_periods` (incremental_strategy='person_periods') deletes the rows of the
+    persons the run rebuilt whole, those with a new row at or before the held period, and inserts
+    the new rows. The persons with no input left up to the held period are deleted before the run
+    by the pre-hook delete_persons_without_history(); a person rebuilt whose rows now all lie after
+    the held period therefore has no row left to replace. The models using it are incremental
+    only on DuckDB (incremental_materialization()). -#}
+
+
+{#- The table's last period end (a date), as a scalar subquery; the earliest date when the table is
+    empty. Valid only in an incremental run, on the models keyed by one_id and period_end. -#}
+{% macro held_period_end(relation=none) -%}
+    (
+        select coalesce(max(held_rows.period_end), date '0001-01-01')
+        from {{ relation or this }} as held_rows
+    )
+{%- endmacro %}
+
+
+{#- The first instant after the held period (int_periods' period_end_at), as a scalar subquery: null
+    when the held period is no period any more (another period grain or as-of date), and the pre-hook
+    then deletes every person, so the run rebuilds everyone. -#}
+{% macro held_period_end_at() -%}
+    (
+        select held_period.period_end_at
+        from {{ ref('int_periods') }} as held_period
+        where held_period.period_end = {{ held_period_end() }}
+    )
+{%- endmacro %}
+
+
+{#- Post-hook of int_person_period_activity: the fingerprint stays on each person's row of the last
+    period only (as a full build writes it), once a run has added rows after the held one. -#}
+{% macro keep_fingerprints_on_last_period() -%}
+    {%- if is_incremental() %}
+    update {{ this }}
+    set input_fingerprint = null
+    where
+        input_fingerprint is not null
+        and period_end < (select max(last_rows.period_end) from {{ this }} as last_rows)
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro get_incremental_person_periods_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where one_id in (
+        select rebuilt.one_id
+        from {{ source }} as rebuilt
+        where rebuilt.period_end <= {{ held_period_end(target) }}
+    );
+
+    insert into {{ target }} ({{ columns }})
+    (
+        select {{ columns }}
+        from {{ source }}
+    )
+{%- endmacro %}
+
+
+{#- Pre-hook of the person × period models: on an incremental run, deletes the persons with no row
+    in `source` (the rows meeting `where`, which may use held_period_end()) up to the held period:
+    merged into another person, erased, or their inputs moved away or later. Nothing on a full
+    build. -#}
+{% macro delete_persons_without_history(source, where) -%}
+    {%- if is_incremental() %}
+    delete from {{ this }}
+    where one_id not in (
+        select source_rows.one_id
+        from {{ source }} as source_rows
+        where source_rows.one_id is not null and {{ where }}
+    )
+    {%- endif %}
+{%- endmacro %}
