@@ -56,10 +56,11 @@
 {%- endmacro %}
 
 
-{#- Post-hook of the per-person incremental models: on an incremental run, deletes the persons
-    that have no row in `source` (the rows meeting `where`) any more: merged into another person,
+{#- Hook of the per-person incremental models: on an incremental run, deletes the persons that
+    have no row in `source` (the rows meeting `where`) any more: merged into another person,
     erased, or their events moved away. delete+insert on one_id only replaces the persons a run
-    selects. Nothing on a full build. -#}
+    selects (a post-hook). The person × period models run it as a pre-hook on the rows up to the
+    held period (macros/incremental/person_periods.sql). Nothing on a full build. -#}
 {% macro delete_persons_missing_from(source, where='true') -%}
     {%- if is_incremental() %}
     delete from {{ this }}

@@ -8,7 +8,7 @@
     The strategy `person_periods` (incremental_strategy='person_periods') deletes the rows of the
     persons the run rebuilt whole, those with a new row at or before the held period, and inserts
     the new rows. The persons with no input left up to the held period are deleted before the run
-    by the pre-hook delete_persons_without_history(); a person rebuilt whose rows now all lie after
+    by delete_persons_missing_from() as a pre-hook; a person rebuilt whose rows now all lie after
     the held period therefore has no row left to replace. The models using it are incremental
     only on DuckDB (incremental_materialization()). -#}
 
@@ -67,17 +67,19 @@
 {%- endmacro %}
 
 
-{#- Pre-hook of the person × period models: on an incremental run, deletes the persons with no row
-    in `source` (the rows meeting `where`, which may use held_period_end()) up to the held period:
-    merged into another person, erased, or their inputs moved away or later. Nothing on a full
-    build. -#}
-{% macro delete_persons_without_history(source, where) -%}
-    {%- if is_incremental() %}
-    delete from {{ this }}
-    where one_id not in (
-        select source_rows.one_id
-        from {{ source }} as source_rows
-        where source_rows.one_id is not null and {{ where }}
+{#- The rows of a person × period source an incremental run reads: every row of the persons it
+    rebuilds (the CTE changed_persons) and, once a period completed after the held one, everyone's
+    rows from the held period on (the held row gives the new rows their previous stage or state).
+    `period_column` is the source's period end; `completed_from` a relation or CTE whose latest
+    period_end tells whether a period completed. -#}
+{% macro changed_or_held_rows(period_column, completed_from) -%}
+    (
+        one_id in (select changed_persons.one_id from changed_persons)
+        or (
+            {{ period_column }} >= {{ held_period_end() }}
+            and {{ held_period_end() }} < (
+                select max(completed.period_end) from {{ completed_from }} as completed
+            )
+        )
     )
-    {%- endif %}
 {%- endmacro %}

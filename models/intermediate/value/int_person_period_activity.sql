@@ -3,7 +3,7 @@
         materialized=incremental_materialization(),
         incremental_strategy='person_periods',
         on_schema_change='fail',
-        pre_hook="{{ delete_persons_without_history(
+        pre_hook="{{ delete_persons_missing_from(
             ref('int_person_events_as_of'), 'source_rows.event_at < ' ~ held_period_end_at()
         ) }}",
         post_hook="{{ keep_fingerprints_on_last_period() }}",
@@ -44,9 +44,7 @@
     ) as input_rows
 {%- endset %}
 {%- set input_columns = ['one_id', 'input_kind', 'input_at', 'closed_at', 'order_amount'] %}
-{%- set periods_hash -%}
-    (select hash(count(*), min(period_start), max(period_end)) from {{ ref('int_periods') }})
-{%- endset %}
+{%- set periods_hash = 'hash(count(*), min(period_start), max(period_end))' %}
 with
 
 periods as (
@@ -76,13 +74,11 @@ source_fingerprints as (
         one_id,
         hash(
             {{ person_fingerprint(input_columns, 'input_at < ' ~ held_period_end_at()) }},
-            (
-                select hash(count(*), min(period_start), max(period_end))
-                from periods
-                where period_end <= {{ held_period_end() }}
-            )
+            (select {{ periods_hash }} from periods where period_end <= {{ held_period_end() }})
         ) as held_fingerprint,
-        hash({{ person_fingerprint(input_columns) }}, {{ periods_hash }}) as input_fingerprint
+        hash(
+            {{ person_fingerprint(input_columns) }}, (select {{ periods_hash }} from periods)
+        ) as input_fingerprint
     from {{ input_rows }}
     group by one_id
 
@@ -108,7 +104,9 @@ input_fingerprints as (
     {%- else -%}
         select
             one_id,
-            hash({{ person_fingerprint(input_columns) }}, {{ periods_hash }}) as input_fingerprint,
+            hash(
+                {{ person_fingerprint(input_columns) }}, (select {{ periods_hash }} from periods)
+            ) as input_fingerprint,
             false as carries_held
         from {{ input_rows }}
         group by one_id

@@ -3,7 +3,7 @@
         materialized=incremental_materialization(),
         incremental_strategy='person_periods',
         on_schema_change='fail',
-        pre_hook="{{ delete_persons_without_history(
+        pre_hook="{{ delete_persons_missing_from(
             ref('int_person_period_activity'), 'source_rows.period_end <= ' ~ held_period_end()
         ) }}",
     )
@@ -57,15 +57,7 @@ activity as (
 
     select * from {{ ref('int_person_period_activity') }}
     {%- if is_incremental() %}
-        where
-            one_id in (select changed_persons.one_id from changed_persons)
-            or (
-                period_end >= {{ held_period_end() }}
-                and {{ held_period_end() }} < (
-                    select max(completed.period_end)
-                    from {{ ref('int_person_period_activity') }} as completed
-                )
-            )
+        where {{ changed_or_held_rows('period_end', ref('int_person_period_activity')) }}
     {%- endif %}
 
 ),

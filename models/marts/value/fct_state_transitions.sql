@@ -3,7 +3,7 @@
         materialized=incremental_materialization(),
         incremental_strategy='person_periods',
         on_schema_change='fail',
-        pre_hook="{{ delete_persons_without_history(
+        pre_hook="{{ delete_persons_missing_from(
             '(select one_id, snapshot_date as period_end from ' ~ ref('fct_rfm_snapshots')
             ~ ' union all select one_id, period_end from ' ~ ref('fct_lifecycle_stages') ~ ')',
             'source_rows.period_end <= ' ~ held_period_end()
@@ -24,11 +24,6 @@
 -- with no state left up to the held period.
 -- An RFM row's GMV is the lifecycle row's of the same period, so comparing the lifecycle rows'
 -- GMV covers it.
-{%- set periods_completed -%}
-    {{ held_period_end() }} < (
-        select max(completed.period_end) from {{ ref('int_periods') }} as completed
-    )
-{%- endset %}
 {%- set person_states -%}
     (
         select
@@ -69,9 +64,7 @@ rfm as (
 
     select * from {{ ref('fct_rfm_snapshots') }}
     {%- if is_incremental() %}
-        where
-            one_id in (select changed_persons.one_id from changed_persons)
-            or (snapshot_date >= {{ held_period_end() }} and {{ periods_completed }})
+        where {{ changed_or_held_rows('snapshot_date', ref('fct_lifecycle_stages')) }}
     {%- endif %}
 
 ),
@@ -80,9 +73,7 @@ lifecycle as (
 
     select * from {{ ref('fct_lifecycle_stages') }}
     {%- if is_incremental() %}
-        where
-            one_id in (select changed_persons.one_id from changed_persons)
-            or (period_end >= {{ held_period_end() }} and {{ periods_completed }})
+        where {{ changed_or_held_rows('period_end', ref('fct_lifecycle_stages')) }}
     {%- endif %}
 
 ),
