@@ -96,6 +96,47 @@ def inventory(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
     return out
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def open_ended_data(con: duckdb.DuckDBPyConnection, shown: int = 10) -> list[str]:
+    """Optional sources without records (what they would add is not applicable) and values no
+    reference seed lists (kept under their own code; add them to the seed to name them)."""
+    out: list[str] = []
+    if _has_table(con, "intermediate", "int_raw_sources_landed"):
+        absent = [
+            source
+            for (source,) in con.execute(
+                "select raw_source from intermediate.int_raw_sources_landed where not has_accepted_records order by 1"
+            ).fetchall()
+        ]
+        if absent:
+            out.append(
+                f"Sources without records: {', '.join(absent)}; the tags and profile fields they feed are"
+                " not applicable (marts.fct_user_asset_coverage.is_applicable)"
+            )
+    if _has_table(con, "marts", "fct_unlisted_reference_values"):
+        rows = con.execute(
+            "select reference_seed, source_model || '.' || source_column, unlisted_value, row_count"
+            " from marts.fct_unlisted_reference_values order by row_count desc, 3"
+        ).fetchall()
+        if rows:
+            out.append(
+                f"Values no reference seed lists: {len(rows)}, kept under their own code (name them in the seed)"
+            )
+            for seed, column, value, count in rows[:shown]:
+                out.append(f"  seeds/*/{seed}.csv  {value!r:<30} in {column:<36}{count:>10,} rows")
+    if out:
+        out.append("")
+    return out
+
+
 def render(database: Path) -> str:
     out: list[str] = []
     with duckdb.connect(str(database), read_only=True) as con:
@@ -119,6 +160,7 @@ def render(database: Path) -> str:
         for source, reason, n in rejects_by_reason(con):
             out.append(f"  {source:<18}{reason:<28}{n:>10,}")
         out.append("")
+        out.extend(open_ended_data(con))
         out.extend(inventory(con))
     out.append("")
     if settings.pii_salt_is_default():

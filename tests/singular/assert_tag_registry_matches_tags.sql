@@ -1,12 +1,19 @@
 -- Every tag in the registry is computed (macros/persons/person_tags.sql) and every computed tag
 -- is registered; in a warehouse of at least 100 persons every registered tag also has rows in
--- fct_person_tags (a handful of test persons may legitimately have no buyer, say). Returns the
--- offending tag codes with what is wrong.
+-- fct_person_tags (a handful of test persons may legitimately have no buyer, say), unless the
+-- raw source the tag needs (tag_registry.required_source) has no records: such a tag is not
+-- applicable. Returns the offending tag codes with what is wrong.
 with
 
 registry as (
 
-    select tag_code from {{ ref('tag_registry') }}
+    select * from {{ ref('tag_registry') }}
+
+),
+
+sources_landed as (
+
+    select * from {{ ref('int_raw_sources_landed') }}
 
 ),
 
@@ -55,5 +62,7 @@ select
     'registered but no rows in fct_person_tags' as problem
 from registry
 cross join persons
+left join sources_landed on registry.required_source = sources_landed.raw_source
 where persons.person_count >= 100
+    and coalesce(sources_landed.has_accepted_records, registry.required_source is null)
     and registry.tag_code not in (select tagged.tag_code from tagged)

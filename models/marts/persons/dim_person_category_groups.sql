@@ -80,8 +80,10 @@ final as (
         as_of.as_of_date,
         coalesce(ranked.group_basis, 'none') as group_basis,
         ranked.category as dominant_category,
-        categories.name_zh as dominant_category_name_zh,
-        categories.name_en as dominant_category_name_en,
+        -- A category the seed does not list keeps its code as its name (and is reported in
+        -- fct_unlisted_reference_values).
+        coalesce(categories.name_zh, ranked.category) as dominant_category_name_zh,
+        coalesce(categories.name_en, ranked.category) as dominant_category_name_en,
         cast(round(ranked.measure / ranked.total_measure, 4) as double) as dominant_category_share,
         cast(ranked.measure as double) as dominant_category_measure,
         coalesce(ranked.category_count, 0) as category_count
