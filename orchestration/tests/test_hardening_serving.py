@@ -51,14 +51,15 @@ def mart_counts(database: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def builds(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """"full": a copy of the tiny build; "thinned": another copy with every other row of each mart
+    """ "full": a copy of the tiny build; "thinned": another copy with every other row of each mart
     table deleted (the audit still says the build succeeded)."""
     root = tmp_path_factory.mktemp("serving_builds")
     full = copy_build(tiny, root / "full")
     thinned = copy_build(tiny, root / "thinned")
     with duckdb.connect(str(thinned)) as con:
         tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'"
+            "select table_name from information_schema.tables"
+            " where table_schema = 'marts' and table_type = 'BASE TABLE'"
         ).fetchall()
         for (name,) in tables:
             con.execute(f'delete from marts."{name}" where rowid % 2 = 0')
@@ -84,7 +85,9 @@ def run_publish(database: Path, target: Path, *extra: str, timeout: float = 120)
 
 def start_publish(database: Path, target: Path) -> subprocess.Popen[str]:
     command, env = publish_command(database, target)
-    return subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def what_readers_see(target: Path) -> dict[str, tuple[int, int]]:
@@ -151,6 +154,65 @@ def test_a_publish_killed_at_any_moment_leaves_one_complete_version(builds: dict
     assert 1 <= len(versions) <= 3, f"old versions are not removed: {sorted(p.name for p in versions)}"
 
 
+DIE_AT = r"""
+import importlib, os, signal, sys
+from orchestration import serving
+module_name, function, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
+module = importlib.import_module(module_name)
+original, calls = getattr(module, function), 0
+def dying(*args, **kwargs):
+    global calls
+    calls += 1
+    if calls == nth:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return original(*args, **kwargs)
+setattr(module, function, dying)
+sys.argv = sys.argv[:1]
+sys.exit(serving.main())
+"""
+
+
+def test_a_publish_killed_at_each_file_operation_leaves_one_complete_version(
+    builds: dict[str, Path], tmp_path: Path
+) -> None:
+    """Deterministic kill points: the publisher dies at the n-th call of each operation that
+    changes what readers see (renames, symlinks, syncs, removals)."""
+    target = tmp_path / "serving"
+    expected = {name: mart_counts(database) for name, database in builds.items()}
+    visible = None
+    died = 0
+    # The first publish (which creates the stable paths) killed, then one that completes; then
+    # publishes killed before, during and after the switch, while removing what killed ones left,
+    # and, with more complete versions than are kept, while removing old versions.
+    points = [("os", "symlink", 1), ("os", "symlink", 2), ("os", "replace", 2), ("os", "replace", 99)]
+    points += [("os", "replace", 1), ("os", "symlink", 1), ("os", "fsync", 1), ("os", "fsync", 20)]
+    points += [("shutil", "rmtree", 1), ("os", "replace", 99), ("os", "replace", 99), ("shutil", "rmtree", 1)]
+    points += [("os", "replace", 1), ("os", "fsync", 30)]
+    for module, function, nth in points:
+        other = "thinned" if visible == "full" else "full"
+        _, env = publish_command(builds[other], target)
+        done = subprocess.run(
+            [sys.executable, "-c", DIE_AT, module, function, str(nth)],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode in (0, -signal.SIGKILL), done.stderr[-3000:]
+        died += done.returncode == -signal.SIGKILL
+        if (target / SERVING_FILE).exists():
+            visible = which_version(target, expected)
+        else:
+            assert visible is None, "readers lost the published copy"
+    assert died >= 7, f"only {died} publishes died at a kill point"
+    done = run_publish(builds["full"], target)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert which_version(target, expected) == "full"
+    assert leftovers(target) == []
+
+
 def test_a_second_publisher_is_locked_out_with_a_clear_message(builds: dict[str, Path], tmp_path: Path) -> None:
     target = tmp_path / "serving"
     expected = {name: mart_counts(database) for name, database in builds.items()}
@@ -167,7 +229,7 @@ def test_a_second_publisher_is_locked_out_with_a_clear_message(builds: dict[str,
         assert time.monotonic() - started < 15
     finally:
         first.send_signal(signal.SIGCONT)
-    out, err = first.communicate(timeout=120)
+    _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err[-3000:]
     assert second.returncode != 0, "a second publish ran while the first was publishing"
     assert "Traceback" not in second.stderr, second.stderr
