@@ -97,8 +97,8 @@ ui: $(INSTALLED) ## Dagster UI on http://127.0.0.1:$(or $(UI_PORT),3000) (asset 
 	$(BIN)/dbt parse --quiet
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(or $(UI_PORT),3000)
 
-publish: $(INSTALLED) ## Publish the marts to serving/ for BI (DuckDB 1.4-readable file + Parquet)
-	$(BIN)/python -m orchestration.serving
+publish: $(INSTALLED) ## Publish the marts to serving/ for BI (refuses a failed build unless FORCE=1)
+	$(BIN)/python -m orchestration.serving $(if $(FORCE),--force)
 
 docs: $(INSTALLED) ## Generate dbt docs (serve with: .venv/bin/dbt docs serve --host 127.0.0.1)
 	$(BIN)/dbt docs generate

@@ -135,7 +135,7 @@ def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeRes
     "(orchestration/serving.py), replaced atomically after each successful build.",
 )
 def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    counts = serving.publish()
+    counts = serving.publish(manifest=dbt_project.manifest_path)
     context.log.info(f"published {len(counts)} marts to {serving.serving_dir()}")
     return dg.MaterializeResult(
         metadata={"marts": len(counts), "rows": sum(counts.values()), "path": str(serving.serving_dir())}

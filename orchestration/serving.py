@@ -1,19 +1,48 @@
 """The serving copy for BI: after a successful build, every mart is published to a separate
 DuckDB file and to one Parquet file per mart, so BI tools read while the next build writes.
 
-Both are written aside and renamed into place (`os.replace`, atomic on POSIX): a reader sees the
-old copy or the new one, never a half-written table. The DuckDB file is written in the storage
-format of DuckDB 1.4, so BI tools that embed an older DuckDB can open it. BI connects read-only,
-e.g. through SQLAlchemy and duckdb-engine: `duckdb:///<path>/serving/warehouse_serving.duckdb?access_mode=read_only`.
+Each publish writes a complete new version and switches readers to it in one step:
 
-usage: python -m orchestration.serving   (publishes the marts of USER_ASSETS_DUCKDB_PATH)
+    serving/
+      versions/<id>/warehouse_serving.duckdb   the marts, and table `_published` (rows per mart)
+      versions/<id>/parquet/<mart>.parquet
+      current -> versions/<id>                 replaced atomically (os.replace of a new symlink)
+      warehouse_serving.duckdb -> current/warehouse_serving.duckdb    the stable reader paths
+      parquet -> current/parquet
+      .publish.lock                            held (flock) by the publisher, with its PID
+
+A version is written aside with an in-progress marker, fsynced, marked complete, then `current`
+is switched: a publish killed at any moment leaves readers on the previous complete version, and
+the next publish removes what it left (only version directories carrying the in-progress marker,
+and the publisher's own temporary names). The last KEEP_VERSIONS versions stay for readers that
+still have one open. A reader that reads several Parquet files and wants one version resolves
+`serving/current` once and reads under it.
+
+Only a complete, successful build is published (every mart the dbt manifest declares exists and
+its last dbt result in the build's run history, audit.dbt_node_results, is a success with no
+failed test); `--force` publishes anyway with a warning. A second publisher, or a build database
+held by a running dbt, fails at once with a message saying who holds what.
+
+The DuckDB file is written in the storage format of DuckDB 1.4, so BI tools that embed an older
+DuckDB can open it. BI connects read-only, e.g. through SQLAlchemy and duckdb-engine:
+`duckdb:///<path>/serving/warehouse_serving.duckdb?access_mode=read_only`.
+
+usage: python -m orchestration.serving [--force]   (publishes the marts of USER_ASSETS_DUCKDB_PATH)
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
+import fcntl
+import json
+import logging
 import os
+import re
+import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -21,65 +50,322 @@ import duckdb
 from orchestration import settings
 
 SERVING_FILE = "warehouse_serving.duckdb"
+PARQUET_DIR = "parquet"
+CURRENT = "current"
+VERSIONS = "versions"
+LOCK_FILE = ".publish.lock"
+# Written into every version directory the publisher creates; only such directories are removed.
+PUBLISHER_MARK = ".serving-version"
+# Present while a version is being written: a version carrying it is incomplete.
+IN_PROGRESS_MARK = ".in-progress"
+KEEP_VERSIONS = 3
 STORAGE_VERSION = "v1.4.0"
+MARTS_SCHEMA = "marts"
+# The publisher's temporary names in serving/ (`.<name>.<pid>.tmp` symlinks, the old layout's
+# `.warehouse_serving.duckdb.<pid>.tmp[.wal]` and `.parquet.<pid>.old`): removed under the lock.
+LEFTOVER_NAME = re.compile(r"^\.[\w.-]+\.\d+\.(tmp(\.wal)?|old)$")
+FAILED_STATUSES = ("error", "fail", "runtime error", "skipped")
+
+log = logging.getLogger(__name__)
+
+
+class PublishError(RuntimeError):
+    """A publish that must not go ahead; the message names the file at fault and what to do."""
 
 
 def serving_dir() -> Path:
     return settings._resolve(os.environ.get("USER_ASSETS_SERVING_DIR", "serving"))
 
 
-def publish(build_database: Path | None = None, target_dir: Path | None = None) -> dict[str, int]:
-    """Copy every table and view of the `marts` schema (views, such as the inventory's, become
-    tables); returns rows per mart."""
+def dbt_target_dir() -> Path:
+    """Where dbt writes its manifest (the same variable dbt reads)."""
+    return settings._resolve(os.environ.get("DBT_TARGET_PATH", "target"))
+
+
+def publish(
+    build_database: Path | None = None,
+    target_dir: Path | None = None,
+    *,
+    force: bool = False,
+    manifest: Path | None = None,
+) -> dict[str, int]:
+    """Publish every table and view of the `marts` schema (views, such as the inventory's, become
+    tables) as a new version and switch readers to it; returns rows per mart. Raises PublishError
+    when another publish runs, the build is held by another process, or the build failed or is
+    partial (unless `force`)."""
     build_database = build_database or settings.duckdb_path()
     target_dir = target_dir or serving_dir()
+    manifest = manifest or dbt_target_dir() / "manifest.json"
     target_dir.mkdir(parents=True, exist_ok=True)
-    parquet_dir = target_dir / "parquet"
-    parquet_dir.mkdir(exist_ok=True)
-    final = target_dir / SERVING_FILE
-    aside = target_dir / f".{SERVING_FILE}.{os.getpid()}.tmp"
-    aside.unlink(missing_ok=True)
-    counts: dict[str, int] = {}
-    # An in-memory connection attaches the build read-only and the new file read-write. The build
-    # keeps its own name (dbt names the database after the file stem) so that its views resolve.
-    catalog = build_database.stem
-    with duckdb.connect() as con:
-        con.execute(f"attach '{build_database}' as \"{catalog}\" (read_only)")
-        con.execute(f'use "{catalog}"')
-        marts = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables"
-                " where table_catalog = ? and table_schema = 'marts' and table_type in ('BASE TABLE', 'VIEW')"
-                " order by 1",
-                [catalog],
-            ).fetchall()
-        ]
-        if not marts:
-            raise RuntimeError(f"{build_database} has no tables in schema marts: run `dbt build` first")
-        con.execute(f"attach '{aside}' as serving (storage_version '{STORAGE_VERSION}')")
-        for name in marts:
-            con.execute(f'create table serving.main."{name}" as select * from marts."{name}"')
-            counts[name] = con.execute(f'select count(*) from serving.main."{name}"').fetchone()[0]
-            part = parquet_dir / f".{name}.parquet.tmp"
-            con.execute(f"copy (select * from marts.\"{name}\") to '{part}' (format parquet)")
-            os.replace(part, parquet_dir / f"{name}.parquet")
-        published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.execute(
-            "create table serving.main._published (table_name varchar, row_count bigint, published_at timestamp)"
-        )
-        con.executemany(
-            "insert into serving.main._published values (?, ?, ?)",
-            [(name, count, published_at) for name, count in counts.items()],
-        )
-        con.execute("detach serving")
-    os.replace(aside, final)
+    with publisher_lock(target_dir):
+        remove_leftovers(target_dir)
+        # An in-memory connection attaches the build read-only and the new file read-write. The
+        # build keeps its own name (dbt names the database after the file stem) so its views resolve.
+        catalog = build_database.stem
+        with duckdb.connect() as con:
+            attach_build(con, build_database, catalog)
+            marts = [
+                name
+                for (name,) in con.execute(
+                    "select table_name from information_schema.tables where table_catalog = ?"
+                    " and table_schema = ? and table_type in ('BASE TABLE', 'VIEW') order by 1",
+                    [catalog, MARTS_SCHEMA],
+                ).fetchall()
+            ]
+            if not marts:
+                raise PublishError(f"{build_database} has no tables in schema marts: run `dbt build` first")
+            problems = build_problems(con, catalog, set(marts), manifest)
+            if problems and not force:
+                raise PublishError(
+                    f"{build_database} is not a complete, successful build, so it is not published:\n  - "
+                    + "\n  - ".join(problems)
+                    + "\nFix the build (`make build`) and publish again, or publish it anyway with --force"
+                    " (`make publish FORCE=1`)."
+                )
+            if problems:
+                log.warning(
+                    "publishing %s although it is not a complete, successful build (--force):\n  - %s",
+                    build_database,
+                    "\n  - ".join(problems),
+                )
+            version = start_version(target_dir)
+            try:
+                counts = write_version(con, marts, version)
+            except BaseException:
+                shutil.rmtree(version, ignore_errors=True)
+                raise
+        switch_to(target_dir, version)
+        remove_old_versions(target_dir)
     return counts
 
 
-def main() -> int:
-    counts = publish()
-    print(f"published {len(counts)} marts to {serving_dir() / SERVING_FILE} and {serving_dir() / 'parquet'}")
+@contextlib.contextmanager
+def publisher_lock(target_dir: Path) -> Iterator[None]:
+    """An exclusive lock on serving/.publish.lock for the whole publish; the kernel releases it
+    when the publisher exits, even on kill -9, so the file is never deleted by hand."""
+    path = target_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise PublishError(
+                f"another publish is running: {path} is locked by PID {holder}. Wait for it to finish,"
+                " then publish again (the lock is released when that process ends)."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def attach_build(con: duckdb.DuckDBPyConnection, build_database: Path, catalog: str) -> None:
+    if not build_database.exists():
+        raise PublishError(f"{build_database} does not exist: run `dbt build` (`make build`) first")
+    try:
+        con.execute(f"attach '{build_database}' as \"{catalog}\" (read_only)")
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        pid = re.search(r"PID (\d+)", str(error))
+        holder = f"PID {pid.group(1)}" if pid else "another process"
+        raise PublishError(
+            f"{build_database} is held read-write by {holder} (a running `dbt build`, or another"
+            " writer): DuckDB lets one process write or many read. Wait for it to finish, then run"
+            " `make publish` again (a Dagster build publishes on its own when it succeeds)."
+        ) from None
+    con.execute(f'use "{catalog}"')
+
+
+def build_problems(con: duckdb.DuckDBPyConnection, catalog: str, present: set[str], manifest: Path) -> list[str]:
+    """Why the attached build is not a complete, successful build of the marts the manifest
+    declares (empty when it is): missing marts, and marts or their tests whose last dbt result in
+    the build's own run history (audit.dbt_node_results) is not a success."""
+    if not manifest.exists():
+        return [f"{manifest} is missing, so the marts the project declares are unknown: run `dbt parse`"]
+    nodes = json.loads(manifest.read_text())["nodes"]
+    declared = {
+        uid: node["name"]
+        for uid, node in nodes.items()
+        if node["resource_type"] == "model" and node["schema"] == MARTS_SCHEMA
+    }
+    problems = [f"mart {name} is missing" for name in sorted(set(declared.values()) - present)]
+    tests = {
+        uid: node
+        for uid, node in nodes.items()
+        if node["resource_type"] in ("test", "unit_test")
+        and set(node.get("depends_on", {}).get("nodes", [])) & declared.keys()
+    }
+    audit = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'audit'",
+            [catalog],
+        ).fetchall()
+    }
+    if not {"dbt_node_results", "dbt_invocations"} <= audit:
+        return [*problems, "it has no dbt run history (audit.dbt_node_results): build it with `dbt build`"]
+    last = dict(
+        con.execute(
+            """
+            select r.unique_id, r.status
+            from audit.dbt_node_results as r
+            inner join audit.dbt_invocations as i on r.invocation_id = i.invocation_id
+            where r.unique_id in (select unnest(?))
+            qualify row_number() over (
+                partition by r.unique_id order by i.run_started_at desc, r.completed_at desc nulls last
+            ) = 1
+            """,
+            [sorted(declared.keys() | tests.keys())],
+        ).fetchall()
+    )
+    for uid, name in sorted(declared.items(), key=lambda item: item[1]):
+        if name in present and last.get(uid) != "success":
+            status = last.get(uid)
+            problems.append(
+                f"mart {name}: its last dbt run ended '{status}'" if status else f"mart {name} was never built by dbt"
+            )
+    for uid in sorted(tests):
+        if last.get(uid) in FAILED_STATUSES:
+            problems.append(f"test {tests[uid]['name']}: its last result is '{last[uid]}'")
+    return problems
+
+
+def start_version(target_dir: Path) -> Path:
+    """A new, empty version directory marked as the publisher's and in progress."""
+    versions = target_dir / VERSIONS
+    versions.mkdir(exist_ok=True)
+    name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+    version = versions / name
+    version.mkdir()
+    (version / IN_PROGRESS_MARK).write_text("being written by orchestration.serving; removed when complete\n")
+    (version / PUBLISHER_MARK).write_text("a version written by orchestration.serving (removed when old)\n")
+    return version
+
+
+def write_version(con: duckdb.DuckDBPyConnection, marts: list[str], version: Path) -> dict[str, int]:
+    parquet_dir = version / PARQUET_DIR
+    parquet_dir.mkdir()
+    database = version / SERVING_FILE
+    counts: dict[str, int] = {}
+    con.execute(f"attach '{database}' as serving (storage_version '{STORAGE_VERSION}')")
+    for name in marts:
+        con.execute(f'create table serving.main."{name}" as select * from marts."{name}"')
+        counts[name] = con.execute(f'select count(*) from serving.main."{name}"').fetchone()[0]
+        con.execute(f"copy (select * from serving.main.\"{name}\") to '{parquet_dir / name}.parquet' (format parquet)")
+    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute(
+        "create table serving.main._published"
+        " (table_name varchar, row_count bigint, published_at timestamp, version varchar)"
+    )
+    con.executemany(
+        "insert into serving.main._published values (?, ?, ?, ?)",
+        [(name, count, published_at, version.name) for name, count in counts.items()],
+    )
+    con.execute("checkpoint serving")
+    con.execute("detach serving")
+    for path in [database, *parquet_dir.iterdir(), parquet_dir]:
+        fsync(path)
+    (version / IN_PROGRESS_MARK).unlink()
+    fsync(version)
+    return counts
+
+
+def switch_to(target_dir: Path, version: Path) -> None:
+    """Make sure the stable reader paths go through `current` (they dangle until the first switch;
+    the files of the layout before versions are replaced once), then point `current` at the
+    complete version: the one step that changes what readers see."""
+    for name in (SERVING_FILE, PARQUET_DIR):
+        link, points_to = target_dir / name, Path(CURRENT) / name
+        if link.is_symlink() and Path(os.readlink(link)) == points_to:
+            continue
+        if link.is_dir() and not link.is_symlink():  # the old layout's parquet/ folder
+            aside = target_dir / f".{name}.{os.getpid()}.old"
+            os.rename(link, aside)
+            replace_with_symlink(link, points_to)
+            shutil.rmtree(aside)
+        else:
+            replace_with_symlink(link, points_to)
+    replace_with_symlink(target_dir / CURRENT, Path(VERSIONS) / version.name)
+    fsync(target_dir)
+
+
+def replace_with_symlink(link: Path, points_to: Path) -> None:
+    temporary = link.parent / f".{link.name}.{os.getpid()}.tmp"
+    temporary.unlink(missing_ok=True)
+    os.symlink(points_to, temporary)
+    os.replace(temporary, link)
+
+
+def current_version(target_dir: Path) -> str | None:
+    link = target_dir / CURRENT
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def remove_leftovers(target_dir: Path) -> None:
+    """What killed publishes left (called under the lock, so no publish is writing): version
+    directories still in progress (or empty, killed before marking), the publisher's temporary names."""
+    current = current_version(target_dir)
+    versions = target_dir / VERSIONS
+    for version in sorted(versions.iterdir()) if versions.is_dir() else []:
+        if version.name == current or version.is_symlink() or not version.is_dir():
+            continue
+        if not any(version.iterdir()):
+            version.rmdir()
+        elif (version / IN_PROGRESS_MARK).exists() and (version / PUBLISHER_MARK).exists():
+            log.info("removing %s, left incomplete by a publish that did not finish", version)
+            shutil.rmtree(version)
+    for folder in (target_dir, target_dir / PARQUET_DIR):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for path in folder.iterdir():
+            if LEFTOVER_NAME.match(path.name) or (folder.name == PARQUET_DIR and path.name.endswith(".parquet.tmp")):
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
+def remove_old_versions(target_dir: Path) -> None:
+    """Keep the newest KEEP_VERSIONS complete versions (and `current`); remove the publisher's older ones."""
+    current = current_version(target_dir)
+    complete = sorted(
+        (
+            version
+            for version in (target_dir / VERSIONS).iterdir()
+            if version.is_dir()
+            and not version.is_symlink()
+            and (version / PUBLISHER_MARK).exists()
+            and not (version / IN_PROGRESS_MARK).exists()
+        ),
+        key=lambda version: version.name,
+    )
+    for version in complete[:-KEEP_VERSIONS]:
+        if version.name != current:
+            shutil.rmtree(version)
+
+
+def fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.serving", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--force", action="store_true", help="publish even when the last build failed or is partial (warns)"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.INFO)
+    try:
+        counts = publish(force=args.force)
+    except PublishError as error:
+        print(f"publish refused: {error}", file=sys.stderr)
+        return 1
+    target = serving_dir()
+    print(f"published {len(counts)} marts to {target / SERVING_FILE} and {target / PARQUET_DIR} ({target / CURRENT})")
     return 0
 
 
