@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import settings
+from orchestration import safe_paths, settings
 
 SERVING_FILE = "warehouse_serving.duckdb"
 STORAGE_VERSION = "v1.4.0"
@@ -33,12 +33,13 @@ def publish(build_database: Path | None = None, target_dir: Path | None = None) 
     tables); returns rows per mart."""
     build_database = build_database or settings.duckdb_path()
     target_dir = target_dir or serving_dir()
-    target_dir.mkdir(parents=True, exist_ok=True)
+    # Files are replaced in there: a new, empty or earlier serving folder only (USER_ASSETS_SERVING_DIR).
+    safe_paths.claim(target_dir, creator="python -m orchestration.serving")
     parquet_dir = target_dir / "parquet"
     parquet_dir.mkdir(exist_ok=True)
     final = target_dir / SERVING_FILE
     aside = target_dir / f".{SERVING_FILE}.{os.getpid()}.tmp"
-    aside.unlink(missing_ok=True)
+    safe_paths.remove(aside)
     counts: dict[str, int] = {}
     # An in-memory connection attaches the build read-only and the new file read-write. The build
     # keeps its own name (dbt names the database after the file stem) so that its views resolve.
@@ -78,7 +79,11 @@ def publish(build_database: Path | None = None, target_dir: Path | None = None) 
 
 
 def main() -> int:
-    counts = publish()
+    try:
+        counts = publish()
+    except safe_paths.NotOurs as refused:
+        print(f"{refused}\nPoint USER_ASSETS_SERVING_DIR at a new or empty folder.", file=sys.stderr)
+        return 1
     print(f"published {len(counts)} marts to {serving_dir() / SERVING_FILE} and {serving_dir() / 'parquet'}")
     return 0
 
