@@ -1,11 +1,11 @@
 """The Dagster code location: `dagster dev -m orchestration.definitions` (or `make ui`).
 
 Assets: the raw landing (the five sources; in production, the default, files arrive and the sensor
-notices; with USER_ASSETS_RAW_MODE=demo materializing it lands one more simulated day), every dbt seed, model and snapshot
-(dbt tests become asset checks; a failing test fails the run and skips what depends on it), and
-the serving copy for BI, and the dbt exposures (the dashboards and applications BI builds on the
-marts, not materialized here). Grouped by layer and domain from the dbt folders, owned by the
-teams in dbt `meta.owner`.
+notices; with USER_ASSETS_RAW_MODE=demo materializing it lands one more simulated day), every dbt
+seed, model and snapshot (dbt tests become asset checks; a failing test fails the run and skips
+what depends on it), and the serving copy for BI, and the dbt exposures (the dashboards and
+applications BI builds on the marts, not materialized here). Grouped by layer and domain from the
+dbt folders, owned by the teams in dbt `meta.owner`.
 
 Automation: `daily_build` at 06:00 Asia/Shanghai; `new_raw_partition` starts it when a new
 `dt=` partition of the events lands; `full_refresh` rebuilds everything from scratch.

@@ -85,9 +85,9 @@ def _recorded_by_truth(folder: Path, truth: Path | str | None = None) -> Path | 
             lines = marker.read_text().splitlines() if marker.is_file() else []
         except OSError:
             continue
-        for line in lines:
-            if line.startswith(RAW_LINE) and _same(os.path.join(os.path.abspath(candidate), line[len(RAW_LINE) :]), folder):
-                return marker
+        recorded = [line.removeprefix(RAW_LINE) for line in lines if line.startswith(RAW_LINE)]
+        if any(_same(os.path.join(os.path.abspath(candidate), raw), folder) for raw in recorded):
+            return marker
     return None
 
 
@@ -173,9 +173,7 @@ def _refusal(path: Path, warehouse: bool = False, truth: Path | str | None = Non
     )
 
 
-def remove(
-    *paths: Path | str, warehouses: Iterable[Path | str] = (), truth: Path | str | None = None
-) -> list[Path]:
+def remove(*paths: Path | str, warehouses: Iterable[Path | str] = (), truth: Path | str | None = None) -> list[Path]:
     """Delete every path (and each warehouse file with its .wal) if all are the project's; else
     delete nothing and raise NotOurs naming every refused path. Missing paths are skipped.
     `truth` as in owner(). Returns what was deleted."""

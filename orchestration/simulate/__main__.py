@@ -10,10 +10,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from orchestration.safe_paths import NotOurs
+from orchestration.safe_paths import NotOurs, claim_sample
 
 from . import config as C
-from .runner import default_truth_dir, existing_sample_tier, generate, land_next_day
+from .runner import CREATOR, default_truth_dir, existing_sample_tier, generate, land_next_day
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.land_next_day:
             land_next_day(args.out, args.truth)
         elif args.keep_existing and existing_sample_tier(args.out, args.truth) == args.tier:
+            claim_sample(
+                args.out, args.truth or default_truth_dir(args.out), creator=CREATOR
+            )  # an old one gets its marker
             print(f"Sample data ({args.tier}) already in {args.out}; 'make clean-data' to regenerate.")
         else:
             generate(args.tier, args.seed, args.out, args.truth, args.end_date, args.days)
