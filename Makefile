@@ -15,6 +15,9 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export GX_ANALYTICS_ENABLED := false
 export USER_ASSETS_RAW_DIR ?= data/raw
 export USER_ASSETS_DUCKDB_PATH ?= warehouse.duckdb
+# Every deletion goes through orchestration/safe_paths.py: only what the project created (marked),
+# anything else refused by name (docs/safety.md). It needs no venv, so `make clean` works without one.
+SAFE_PATHS = "$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))" -m orchestration.safe_paths
 
 .PHONY: help install install-spark data build summary demo test test-spark lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate
 
@@ -35,13 +38,10 @@ $(INSTALLED_SPARK): $(INSTALLED)
 
 install-spark: $(INSTALLED_SPARK) ## Add dbt-spark and pyspark (the `spark` target; needs Java 17+)
 
+# The simulator keeps a sample of this tier, replaces one of another tier, and refuses (exit 1,
+# nothing touched) a folder holding files it did not generate.
 data: $(INSTALLED) ## Generate the sample data (TIER=tiny|small|large, SEED=42) unless present
-	@if [ -f "$(USER_ASSETS_RAW_DIR)/../truth/manifest.json" ] && grep -q '"tier": "$(TIER)"' "$(USER_ASSETS_RAW_DIR)/../truth/manifest.json"; then \
-		echo "Sample data ($(TIER)) already in $(USER_ASSETS_RAW_DIR); 'make clean-data' to regenerate."; \
-	else \
-		rm -rf "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"; \
-		$(BIN)/python -m orchestration.simulate --tier $(TIER) --seed $(SEED) --out "$(USER_ASSETS_RAW_DIR)"; \
-	fi
+	@$(BIN)/python -m orchestration.simulate --tier $(TIER) --seed $(SEED) --out "$(USER_ASSETS_RAW_DIR)" --keep-existing
 
 build: $(INSTALLED) ## dbt build (seeds, models, tests) on $USER_ASSETS_RAW_DIR
 	$(BIN)/dbt build
@@ -68,7 +68,8 @@ format: $(INSTALLED) ## Apply ruff format and sqlfluff fix
 # The tiny tier, in a temporary folder and DuckDB file (never the demo's); pytest reuses the
 # build through USER_ASSETS_TEST_BUILD_DIR instead of building it again.
 dbt-test: $(INSTALLED)
-	@set -e; work=$$(mktemp -d -t uaw-test-XXXXXX); trap 'rm -rf "$$work"' EXIT; \
+	@set -e; work=$$(mktemp -d -t uaw-test-XXXXXX); $(SAFE_PATHS) mark "$$work" "make dbt-test"; \
+	trap '$(SAFE_PATHS) remove "$$work" >/dev/null' EXIT; \
 	echo "Test build in $$work"; \
 	$(BIN)/python -m orchestration.simulate --tier tiny --seed 7 --out "$$work/raw"; \
 	USER_ASSETS_RAW_DIR="$$work/raw" USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" \
@@ -80,7 +81,8 @@ dbt-test: $(INSTALLED)
 # every mart compared. The metastore and warehouse live in the temporary folder too.
 test-spark: $(INSTALLED_SPARK) ## Build the tiny tier on local Spark and compare every mart with DuckDB
 	@command -v java >/dev/null || { echo "make test-spark needs Java 17 or newer on the PATH (pyspark 4)."; exit 1; }
-	@set -e; work=$$(mktemp -d -t uaw-spark-XXXXXX); trap 'rm -rf "$$work"' EXIT; \
+	@set -e; work=$$(mktemp -d -t uaw-spark-XXXXXX); $(SAFE_PATHS) mark "$$work" "make test-spark"; \
+	trap '$(SAFE_PATHS) remove "$$work" >/dev/null' EXIT; \
 	echo "Spark test build in $$work"; \
 	$(BIN)/python -m orchestration.simulate --tier tiny --seed 7 --out "$$work/raw"; \
 	export USER_ASSETS_RAW_DIR="$$work/raw" DBT_LOG_PATH="$$work/logs" USER_ASSETS_SPARK_DIR="$$work/spark"; \
@@ -104,11 +106,11 @@ docs: $(INSTALLED) ## Generate dbt docs (serve with: .venv/bin/dbt docs serve --
 	$(BIN)/dbt docs generate
 	@echo "Docs in target/index.html; serve them with: .venv/bin/dbt docs serve --host 127.0.0.1 --port 8080"
 
-clean: ## Remove build output (keeps .venv and data)
-	rm -rf target logs $(USER_ASSETS_DUCKDB_PATH) exports/*.parquet serving quality_docs
+clean: ## Remove build output (keeps .venv and data); refuses what the project did not create
+	$(SAFE_PATHS) remove target logs serving quality_docs --warehouse "$(USER_ASSETS_DUCKDB_PATH)"
 
-clean-data: ## Remove the generated sample data
-	rm -rf "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"
+clean-data: ## Remove the generated sample data; refuses a folder the simulator did not create
+	$(SAFE_PATHS) remove "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"
 
 eval: $(INSTALLED) ## One-ID precision/recall against the simulator's ground truth (after make demo)
 	$(BIN)/python -m orchestration.identity_eval

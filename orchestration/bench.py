@@ -29,6 +29,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from orchestration import safe_paths
 from orchestration.settings import PROJECT_DIR
 
 MEMORY_LIMIT = os.environ.get("USER_ASSETS_DUCKDB_MEMORY_LIMIT", "16GB")
@@ -188,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     database = work / "warehouse.duckdb"
     python, dbt = sys.executable, str(Path(sys.executable).parent / "dbt")
     results: dict[str, object] = {"tier": args.tier, "machine": f"{os.cpu_count()} cores"}
+    try:  # a new, empty or earlier bench folder only: the build below replaces its warehouse
+        safe_paths.claim(work, creator="python -m orchestration.bench")
+    except safe_paths.NotOurs as refused:
+        print(f"{refused}\nChoose another --workdir.", file=sys.stderr)
+        return 1
 
     manifest = work / "truth" / "manifest.json"
     if manifest.exists() and json.loads(manifest.read_text()).get("seed") == args.seed:
@@ -221,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         DBT_TARGET_PATH=str(target),
         DBT_LOG_PATH=str(work / "logs"),
     )
-    database.unlink(missing_ok=True)
+    safe_paths.remove(warehouses=[database])
     log(f"full build (DuckDB memory limit {MEMORY_LIMIT})")
     results["full_build_seconds"], results["full_build_peak_rss_mb"] = run_measured([dbt, "build", "--quiet"], env)
     results["slowest_models"] = model_times(target)[:10]

@@ -1,11 +1,11 @@
 """The Dagster code location: `dagster dev -m orchestration.definitions` (or `make ui`).
 
-Assets: the raw landing (the five sources; in demo mode materializing it lands one more simulated
-day, in production files arrive and the sensor notices), every dbt seed, model and snapshot
-(dbt tests become asset checks; a failing test fails the run and skips what depends on it), and
-the serving copy for BI, and the dbt exposures (the dashboards and applications BI builds on the
-marts, not materialized here). Grouped by layer and domain from the dbt folders, owned by the
-teams in dbt `meta.owner`.
+Assets: the raw landing (the five sources; in production, the default, files arrive and the sensor
+notices; with USER_ASSETS_RAW_MODE=demo materializing it lands one more simulated day), every dbt
+seed, model and snapshot (dbt tests become asset checks; a failing test fails the run and skips
+what depends on it), and the serving copy for BI, and the dbt exposures (the dashboards and
+applications BI builds on the marts, not materialized here). Grouped by layer and domain from the
+dbt folders, owned by the teams in dbt `meta.owner`.
 
 Automation: `daily_build` at 06:00 Asia/Shanghai; `new_raw_partition` starts it when a new
 `dt=` partition of the events lands; `full_refresh` rebuilds everything from scratch.
@@ -102,18 +102,36 @@ def warehouse_dbt_assets(
     can_subset=False,
 )
 def raw_landing(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-    """Demo mode: generate the sample tier (USER_ASSETS_DEMO_TIER, default tiny) when the raw
-    folder is empty, else land one more simulated day. In production the files arrive on their
-    own; materializing this asset then only records what is there."""
+    """Production (the default): the files arrive on their own; materializing this asset only
+    records what is there, and fails when there are no events. It never writes or deletes a file.
+    Demo (USER_ASSETS_RAW_MODE=demo, asked for explicitly): generate the sample tier
+    (USER_ASSETS_DEMO_TIER, default tiny) when there are no events yet, else land one more
+    simulated day; the simulator refuses a folder it did not generate (docs/safety.md)."""
     raw = settings.raw_dir()
-    if os.environ.get("USER_ASSETS_RAW_MODE", "demo") == "demo":
+    try:
+        mode = settings.raw_mode()
+    except ValueError as error:
+        raise dg.Failure(description=str(error)) from None
+    if mode == "demo":
         command = [sys.executable, "-m", "orchestration.simulate", "--out", str(raw)]
-        if any((raw / "events").glob("dt=*")):
+        if latest_partition(raw):
             command.append("--land-next-day")
         else:
             command += ["--tier", os.environ.get("USER_ASSETS_DEMO_TIER", "tiny"), "--seed", "42"]
         context.log.info(" ".join(command))
-        subprocess.run(command, check=True, cwd=settings.PROJECT_DIR, capture_output=True)
+        done = subprocess.run(command, cwd=settings.PROJECT_DIR, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise dg.Failure(
+                description=f"USER_ASSETS_RAW_MODE=demo: the simulator did not land data in {raw} "
+                f"(USER_ASSETS_RAW_DIR), exit code {done.returncode}:\n{done.stderr.strip()[-2000:]}"
+            )
+    elif latest_partition(raw) is None:
+        raise dg.Failure(
+            description=f"No events partition (dt=...) under {raw / 'events'} (USER_ASSETS_RAW_DIR); the "
+            "events are required. USER_ASSETS_RAW_MODE is production (the default), in which this asset "
+            "never writes or deletes raw files: land the files there, or set USER_ASSETS_RAW_MODE=demo "
+            "to have the simulator generate the sample into a new or empty folder."
+        )
     for source, tables in SOURCES.items():
         for table in tables:
             partitions = sorted(p.name for p in (raw / RAW_FOLDERS[table]).glob("dt=*"))

@@ -40,14 +40,13 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
-from orchestration import settings
+from orchestration import safe_paths, settings
 
 SERVING_FILE = "warehouse_serving.duckdb"
 PARQUET_DIR = "parquet"
@@ -96,7 +95,9 @@ def publish(
     build_database = build_database or settings.duckdb_path()
     target_dir = target_dir or serving_dir()
     manifest = manifest or dbt_target_dir() / "manifest.json"
-    target_dir.mkdir(parents=True, exist_ok=True)
+    # Versions are written and removed in there: a new, empty or earlier serving folder only.
+    adopt_previous_layout(target_dir)
+    safe_paths.claim(target_dir, creator="python -m orchestration.serving")
     with publisher_lock(target_dir):
         remove_leftovers(target_dir)
         # An in-memory connection attaches the build read-only and the new file read-write. The
@@ -132,11 +133,24 @@ def publish(
             try:
                 counts = write_version(con, marts, version)
             except BaseException:
-                shutil.rmtree(version, ignore_errors=True)
+                safe_paths.remove(version)
                 raise
         switch_to(target_dir, version)
         remove_old_versions(target_dir)
     return counts
+
+
+def adopt_previous_layout(target_dir: Path) -> None:
+    """A serving folder written before folders were marked (a plain warehouse_serving.duckdb with
+    the publisher's `_published` table) is the publisher's: mark it so the upgrade can proceed."""
+    previous = target_dir / SERVING_FILE
+    if previous.is_symlink() or not previous.is_file() or safe_paths.owner(target_dir):
+        return
+    if not safe_paths.is_duckdb_file(previous):
+        return
+    with contextlib.suppress(duckdb.Error), duckdb.connect(str(previous), read_only=True) as con:
+        if con.execute("select count(*) from information_schema.tables where table_name = '_published'").fetchone()[0]:
+            safe_paths.mark(target_dir, creator="python -m orchestration.serving (a serving copy from before versions)")
 
 
 @contextlib.contextmanager
@@ -268,7 +282,7 @@ def write_version(con: duckdb.DuckDBPyConnection, marts: list[str], version: Pat
     con.execute("detach serving")
     for path in [database, *parquet_dir.iterdir(), parquet_dir]:
         fsync(path)
-    (version / IN_PROGRESS_MARK).unlink()
+    safe_paths.remove(version / IN_PROGRESS_MARK)
     fsync(version)
     return counts
 
@@ -285,7 +299,7 @@ def switch_to(target_dir: Path, version: Path) -> None:
             aside = target_dir / f".{name}.{os.getpid()}.old"
             os.rename(link, aside)
             replace_with_symlink(link, points_to)
-            shutil.rmtree(aside)
+            safe_paths.remove(aside)
         else:
             replace_with_symlink(link, points_to)
     replace_with_symlink(target_dir / CURRENT, Path(VERSIONS) / version.name)
@@ -294,7 +308,7 @@ def switch_to(target_dir: Path, version: Path) -> None:
 
 def replace_with_symlink(link: Path, points_to: Path) -> None:
     temporary = link.parent / f".{link.name}.{os.getpid()}.tmp"
-    temporary.unlink(missing_ok=True)
+    safe_paths.remove(temporary)
     os.symlink(points_to, temporary)
     os.replace(temporary, link)
 
@@ -313,16 +327,16 @@ def remove_leftovers(target_dir: Path) -> None:
         if version.name == current or version.is_symlink() or not version.is_dir():
             continue
         if not any(version.iterdir()):
-            version.rmdir()
+            safe_paths.remove(version)
         elif (version / IN_PROGRESS_MARK).exists() and (version / PUBLISHER_MARK).exists():
             log.info("removing %s, left incomplete by a publish that did not finish", version)
-            shutil.rmtree(version)
+            safe_paths.remove(version)
     for folder in (target_dir, target_dir / PARQUET_DIR):
         if not folder.is_dir() or folder.is_symlink():
             continue
         for path in folder.iterdir():
             if LEFTOVER_NAME.match(path.name) or (folder.name == PARQUET_DIR and path.name.endswith(".parquet.tmp")):
-                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+                safe_paths.remove(path)
 
 
 def remove_old_versions(target_dir: Path) -> None:
@@ -341,7 +355,7 @@ def remove_old_versions(target_dir: Path) -> None:
     )
     for version in complete[:-KEEP_VERSIONS]:
         if version.name != current:
-            shutil.rmtree(version)
+            safe_paths.remove(version)
 
 
 def fsync(path: Path) -> None:
@@ -363,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         counts = publish(force=args.force)
     except PublishError as error:
         print(f"publish refused: {error}", file=sys.stderr)
+        return 1
+    except safe_paths.NotOurs as refused:
+        print(f"{refused}\nPoint USER_ASSETS_SERVING_DIR at a new or empty folder.", file=sys.stderr)
         return 1
     target = serving_dir()
     print(f"published {len(counts)} marts to {target / SERVING_FILE} and {target / PARQUET_DIR} ({target / CURRENT})")

@@ -30,6 +30,21 @@ def truth_dir() -> Path:
     return _resolve(explicit) if explicit else raw_dir().parent / "truth"
 
 
+RAW_MODES = ("production", "demo")
+
+
+def raw_mode() -> str:
+    """USER_ASSETS_RAW_MODE: `production` (the default) never writes or deletes raw files; `demo`
+    lets the Dagster raw landing run the simulator (docs/safety.md)."""
+    mode = os.environ.get("USER_ASSETS_RAW_MODE") or "production"
+    if mode not in RAW_MODES:
+        raise ValueError(
+            f"USER_ASSETS_RAW_MODE={mode!r} is not a mode: use 'production' (the default: raw files arrive "
+            "on their own and are never written or deleted) or 'demo' (the simulator lands the sample)."
+        )
+    return mode
+
+
 def duckdb_path() -> Path:
     """The DuckDB file dbt builds into."""
     return _resolve(os.environ.get("USER_ASSETS_DUCKDB_PATH", "warehouse.duckdb"))

@@ -1,4 +1,7 @@
-"""python -m orchestration.simulate --tier tiny|small|large --out DIR --seed N [...] | --land-next-day."""
+"""python -m orchestration.simulate --tier tiny|small|large --out DIR --seed N [...] | --land-next-day.
+
+Writes only into a new or empty folder, or one it generated before (marked, docs/safety.md);
+any other --out or --truth folder is refused with exit code 1 and left as it is."""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from orchestration.safe_paths import NotOurs, claim_sample
+
 from . import config as C
-from .runner import generate, land_next_day
+from .runner import CREATOR, default_truth_dir, existing_sample_tier, generate, land_next_day
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,13 +32,33 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="land one more day after the newest dt= partition, continuing the same sample",
     )
+    ap.add_argument(
+        "--keep-existing",
+        action="store_true",
+        help="do nothing when --out already holds a generated sample of this --tier (make data)",
+    )
     args = ap.parse_args(argv)
-    if args.land_next_day:
-        land_next_day(args.out, args.truth)
-    elif not args.tier:
+    if not args.land_next_day and not args.tier:
         ap.error("--tier is required unless --land-next-day is given")
-    else:
-        generate(args.tier, args.seed, args.out, args.truth, args.end_date, args.days)
+    try:
+        if args.land_next_day:
+            land_next_day(args.out, args.truth)
+        elif args.keep_existing and existing_sample_tier(args.out, args.truth) == args.tier:
+            claim_sample(
+                args.out, args.truth or default_truth_dir(args.out), creator=CREATOR
+            )  # an old one gets its marker
+            print(f"Sample data ({args.tier}) already in {args.out}; 'make clean-data' to regenerate.")
+        else:
+            generate(args.tier, args.seed, args.out, args.truth, args.end_date, args.days)
+    except NotOurs as refused:
+        truth = args.truth or default_truth_dir(args.out)
+        print(
+            f"{refused}\nThe sample data goes into --out {args.out} and --truth {truth}: choose new or "
+            "empty folders (USER_ASSETS_RAW_DIR for make data). To build on files of your own instead, "
+            "point USER_ASSETS_RAW_DIR at them and run `make build`.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from orchestration import safe_paths
 
 from . import config as C
 from .model import Simulation
@@ -26,6 +27,9 @@ TRUTH_FILES = (
     "campaigns.parquet",
 )
 PARTITION = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
+# Written into the marker of every folder the simulator generates (safe_paths.MARKER); fixed, so
+# that the same sample gives the same bytes.
+CREATOR = "python -m orchestration.simulate"
 
 
 def default_truth_dir(out: Path) -> Path:
@@ -51,11 +55,10 @@ def generate(
     if days < 1:
         raise ValueError("days must be at least 1")
     start = end_date - dt.timedelta(days=days - 1)
+    # Only into new, empty or generated folders (safe_paths.NotOurs otherwise, nothing touched).
+    safe_paths.claim_sample(out, truth, creator=CREATOR)
     # stale partitions from an earlier, longer run would silently mix two samples
-    for source in SOURCE_CODES:
-        shutil.rmtree(out / source, ignore_errors=True)
-    for name in TRUTH_FILES:
-        (truth / name).unlink(missing_ok=True)
+    safe_paths.remove(*(out / source for source in SOURCE_CODES), *(truth / name for name in TRUTH_FILES), truth=truth)
     return _run(tier, seed, start, days, out, truth, write_from=0, log=log)
 
 
@@ -71,6 +74,7 @@ def land_next_day(out: Path, truth: Path | None = None, log: Callable[[str], Non
     manifest_path = truth / "manifest.json"
     if not manifest_path.exists():
         raise FileNotFoundError(f"{manifest_path} not found: generate a sample first")
+    safe_paths.claim_sample(out, truth, creator=CREATOR)
     m = json.loads(manifest_path.read_text())
     newest = newest_partition(out)
     end = dt.date.fromisoformat(m["end_date"])
@@ -79,6 +83,15 @@ def land_next_day(out: Path, truth: Path | None = None, log: Callable[[str], Non
     start = dt.date.fromisoformat(m["start_date"])
     days = (end - start).days + 2
     return _run(m["tier"], m["seed"], start, days, out, truth, write_from=days - 1, log=log)
+
+
+def existing_sample_tier(out: Path, truth: Path | None = None) -> str | None:
+    """The tier of the generated sample already in `out` (with its truth), or None."""
+    truth = Path(truth) if truth else default_truth_dir(out)
+    manifest = safe_paths.simulator_manifest(truth / "manifest.json")
+    if manifest is None or not safe_paths.owner(out, truth) or not safe_paths.owner(truth):
+        return None
+    return manifest["tier"]
 
 
 def newest_partition(out: Path) -> dt.date | None:

@@ -84,6 +84,7 @@ def test_everything_materializes_in_process_with_checks(tmp_path: Path, monkeypa
     monkeypatch.setenv("USER_ASSETS_RAW_DIR", str(tmp_path / "raw"))
     monkeypatch.setenv("USER_ASSETS_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("USER_ASSETS_SERVING_DIR", str(tmp_path / "serving"))
+    monkeypatch.setenv("USER_ASSETS_RAW_MODE", "demo")  # production, the default, never generates data
     monkeypatch.setenv("USER_ASSETS_DEMO_TIER", "tiny")
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=dg.DagsterInstance.ephemeral())
     assert result.success
