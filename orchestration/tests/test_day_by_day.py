@@ -5,7 +5,11 @@ of the whole period, and the merge history records persons that moved."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import gzip
+import io
+import json
 import shutil
 import subprocess
 import sys
@@ -32,6 +36,13 @@ INCREMENTAL_TABLES = [
 ]
 # Cutoffs of the two daily runs: the newest day held before each landing minus 3 days.
 FIRST_CUTOFF, SECOND_CUTOFF = "2026-03-28", "2026-03-29"
+# The deduplicated sources: lines model and the file a re-sent copy lands in.
+RESENT_FILES = {
+    "events": ("base_tracking__event_lines", "resent-0.jsonl"),
+    "orders": ("base_oms__order_lines", "resent-0.jsonl"),
+    "crm_members": ("base_crm__member_lines", "resent-0.csv"),
+    "campaign_touches": ("base_marketing__campaign_touch_lines", "resent-0.jsonl"),
+}
 
 
 def simulate(*args: str) -> None:
@@ -46,12 +57,18 @@ def simulate(*args: str) -> None:
 def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path) -> None:
     # The tiny build covers 120 days up to 2026-03-31. Land two more days on a copy of it,
     # building after each, as a daily schedule would.
+    # The first landed day also re-sends, for every deduplicated source, a record accepted long
+    # before with changed content (and, for an event, an earlier received_at): whichever copy
+    # wins, it must be the same one in the daily runs as in the full build.
     daily = tmp_path / "daily"
     shutil.copytree(tiny.raw, daily / "raw")
     shutil.copytree(tiny.truth, daily / "truth")
     shutil.copy(tiny.database, daily / "warehouse.duckdb")
-    for _ in range(2):
+    resent = resent_with_changes(tiny.raw, tiny.database, before=FIRST_CUTOFF)
+    for day in range(2):
         simulate("--land-next-day", "--out", str(daily / "raw"))
+        if day == 0:
+            write_resent(daily / "raw", "2026-04-01", resent)
         build_or_fail(daily / "raw", daily)
 
     # The same 122 days generated and built in one go.
@@ -68,6 +85,7 @@ def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path)
         "--out",
         str(full / "raw"),
     )
+    write_resent(full / "raw", "2026-04-01", resent)
     build_or_fail(full / "raw", full)
 
     # The daily runs were incremental: the lines were read from the cutoff partition on.
@@ -124,6 +142,42 @@ def accepted_raw_line(raw: Path, database: Path, model: str, before: str) -> str
     with opener(path, "rt", encoding="utf-8") as lines:
         text = list(lines)
     return (text[0] if path.suffix == ".csv" else "") + text[line_number - 1]
+
+
+def resent_with_changes(raw: Path, database: Path, before: str) -> dict[str, str]:
+    """Per deduplicated source, the text of a file re-sending a record accepted in a partition
+    before `before`, same key, different content: an event under another name received a minute
+    earlier, an order change with another amount, a member change with another city, a touch at
+    another cost."""
+    texts = {}
+    for source, (model, _) in RESENT_FILES.items():
+        line = accepted_raw_line(raw, database, model, before)
+        if source == "crm_members":
+            header, row = list(csv.reader(io.StringIO(line)))
+            row[header.index("city")] = "resent-city"
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows([header, row])
+            texts[source] = out.getvalue()
+            continue
+        record = json.loads(line)
+        if source == "events":
+            record["event"] = "share" if record["event"] != "share" else "favorite"
+            received = dt.datetime.fromisoformat(record["received_at"].replace("Z", "+00:00"))
+            earlier = received - dt.timedelta(minutes=1)
+            record["received_at"] = earlier.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        elif source == "orders":
+            record["amount"] = float(record["amount"]) + 1
+        else:
+            record["cost"] = float(record.get("cost") or 0) + 1
+        texts[source] = json.dumps(record, ensure_ascii=False) + "\n"
+    return texts
+
+
+def write_resent(raw: Path, day: str, texts: dict[str, str]) -> None:
+    for source, text in texts.items():
+        folder = raw / source / f"dt={day}"
+        folder.mkdir(exist_ok=True)
+        (folder / RESENT_FILES[source][1]).write_text(text, encoding="utf-8")
 
 
 def test_a_copy_landing_after_the_cutoff_is_a_duplicate_as_in_a_full_build(tiny: TinyBuild, tmp_path: Path) -> None:

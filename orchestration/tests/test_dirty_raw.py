@@ -106,7 +106,7 @@ def test_the_contract_checker_and_the_warehouse_count_the_same_lines(
     assert checked == counted
 
 
-def test_sdk_retry_keeps_the_copy_received_first(warehouse: duckdb.DuckDBPyConnection) -> None:
+def test_sdk_retry_keeps_the_copy_that_landed_first(warehouse: duckdb.DuckDBPyConnection) -> None:
     rows = warehouse.execute(
         "select source_file_name, source_line_number from staging.stg_tracking__events where event_id in ('e-1', 'e-3')"
         " order by event_id"

@@ -63,10 +63,7 @@ statused as (
     select
         *,
         -- The same member change exported twice is a duplicate.
-        {{ line_status(
-            dedup_keys=dedup_keys,
-            order_by=['file_name', 'line_number']
-        ) }} as status_in_run
+        {{ line_status(dedup_keys=dedup_keys) }} as status_in_run
     from classified
 
 ),

@@ -83,8 +83,7 @@ statused as (
     select
         *,
         -- A send recorded twice is one touch.
-        {{ line_status(dedup_keys=dedup_keys, order_by=['file_name', 'line_number']) }}
-            as status_in_run
+        {{ line_status(dedup_keys=dedup_keys) }} as status_in_run
     from classified
 
 ),

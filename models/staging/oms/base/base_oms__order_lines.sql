@@ -114,6 +114,8 @@ classified as (
                 then 'unknown_status'
             when not has_valid_amount or not has_valid_discount then 'bad_amount'
             when ordered_at is null or updated_at is null then 'bad_time'
+            when {{ is_implausible_time('ordered_at') }} or {{ is_implausible_time('updated_at') }}
+                then 'implausible_time'
         end as reject_reason
     from extracted
 
@@ -124,10 +126,7 @@ statused as (
     select
         *,
         -- Every status change is a new line; the same change landed twice is a duplicate.
-        {{ line_status(
-            dedup_keys=dedup_keys,
-            order_by=['file_name', 'line_number']
-        ) }} as status_in_run
+        {{ line_status(dedup_keys=dedup_keys) }} as status_in_run
     from classified
 
 ),

@@ -61,8 +61,7 @@ final as (
         requested_at,
         reject_reason,
         -- A request filed twice is one request.
-        {{ line_status(dedup_keys=['request_id'], order_by=['file_name', 'line_number']) }}
-            as line_status
+        {{ line_status(dedup_keys=['request_id']) }} as line_status
     from classified
 
 )

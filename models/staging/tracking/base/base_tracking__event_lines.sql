@@ -135,12 +135,9 @@ classified as (
             when event_name not in ({{ quoted_list(var('event_names')) }}) then 'unknown_event'
             when event_at is null and time_format = 'epoch_ms' then 'implausible_time'
             when event_at is null then 'bad_time'
-            when event_at < cast('{{ var("earliest_plausible_time") }}' as timestamp)
-                or event_at > {{ dbt.dateadd(
-                    'hour',
-                    var('future_tolerance_hours'),
-                    'coalesce(received_at, cast(' ~ dbt.dateadd('day', 1, 'partition_date') ~ ' as timestamp))'
-                ) }}
+            when {{ is_implausible_time('event_at') }}
+                or {{ is_implausible_time('received_at') }}
+                or event_at > {{ dbt.dateadd('hour', var('future_tolerance_hours'), 'received_at') }}
                 then 'implausible_time'
             when channel is null or channel not in ({{ quoted_list(var('event_channels')) }})
                 then 'unknown_channel'
@@ -156,11 +153,8 @@ statused as (
 
     select
         *,
-        -- SDK retries resend an event: the copy received first is kept.
-        {{ line_status(
-            dedup_keys=dedup_keys,
-            order_by=['received_at nulls last', 'file_name', 'line_number']
-        ) }} as status_in_run
+        -- SDK retries resend an event: the copy that landed first is kept, whatever it holds.
+        {{ line_status(dedup_keys=dedup_keys) }} as status_in_run
     from classified
 
 ),
