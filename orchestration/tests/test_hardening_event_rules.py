@@ -72,19 +72,26 @@ def test_a_time_beyond_its_partition_day_is_implausible(tiny: TinyBuild, tmp_pat
     shutil.copytree(tiny.raw, raw)
     event = accepted_raw_line(raw, tiny.database, "base_tracking__event_lines", "2026-04-01")
     order = accepted_raw_line(raw, tiny.database, "base_oms__order_lines", "2026-04-01")
+    touch = accepted_raw_line(raw, tiny.database, "base_marketing__campaign_touch_lines", "2026-04-01")
     landed = {
         "events": far_future(
             event, event_id="event-from-2099", time="2099-01-01T10:00:00+08:00", received_at="2099-01-01T02:00:01Z"
         ),
         "orders": far_future(order, status="cancelled", updated_at="2099-01-01T10:00:00+08:00"),
+        "campaign_touches": far_future(touch, touch_id="touch-from-2099", sent_at="2099-01-01T10:00:00+08:00"),
     }
     for source, text in landed.items():
+        (raw / source / f"dt={NEWEST_DAY}").mkdir(parents=True, exist_ok=True)
         (raw / source / f"dt={NEWEST_DAY}" / "future-0.jsonl").write_text(text, encoding="utf-8")
 
     # dbt build: assert_raw_lines_reconcile (lines = accepted + rejected + duplicates) holds.
     database = build_or_fail(raw, tmp_path / "work")
     with duckdb.connect(str(database), read_only=True) as con:
-        for source, model in (("events", "base_tracking__event_lines"), ("orders", "base_oms__order_lines")):
+        for source, model in (
+            ("events", "base_tracking__event_lines"),
+            ("orders", "base_oms__order_lines"),
+            ("campaign_touches", "base_marketing__campaign_touch_lines"),
+        ):
             rows = con.execute(
                 f"select line_status, reject_reason from staging.{model} where file_name = ?",
                 [f"{source}/dt={NEWEST_DAY}/future-0.jsonl"],

@@ -72,6 +72,7 @@ classified as (
             when identifier_type not in ({{ quoted_list(var('addressable_identifier_types')) }})
                 then 'unknown_identifier_type'
             when sent_at is null then 'bad_time'
+            when {{ is_implausible_time('sent_at') }} then 'implausible_time'
             when not has_valid_cost then 'bad_amount'
         end as reject_reason
     from extracted
