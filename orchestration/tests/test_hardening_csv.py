@@ -201,7 +201,7 @@ def test_the_gx_suite_flags_the_wholly_rejected_file(built) -> None:
     (subject,) = [s for s in SUBJECTS if s.asset == "base_crm__member_lines"]
     (outcome,) = validate([subject], work / "warehouse.duckdb")
     assert not outcome.passed
-    assert "expect_column_values_to_be_between(reject_share)" in outcome.failed_critical
+    assert "expect_column_values_to_be_between(wholly_rejected)" in outcome.failed_critical
 
 
 def test_every_source_has_a_reject_share_suite() -> None:
