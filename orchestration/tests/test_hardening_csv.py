@@ -194,6 +194,15 @@ def test_the_reconciliation_counts_continuation_lines(built) -> None:
             f" where file_name = 'crm_members/{DAY}/multiline.csv'"
         ).fetchone()
     assert physical == 3
+    # The contract checker reads CSV records with Python's csv module: it counts as many as the
+    # warehouse has rows.
+    report = subprocess.run(
+        [sys.executable, str(CHECKER), str(work / "raw")], capture_output=True, text=True, check=True
+    ).stdout
+    (checked,) = [int(row.split()[2]) for row in report.splitlines() if row.startswith("crm_members ")]
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        (rows,) = con.execute("select count(*) from staging.base_crm__member_lines").fetchone()
+    assert checked == rows
 
 
 def test_the_gx_suite_flags_the_wholly_rejected_file(built) -> None:

@@ -34,6 +34,9 @@ with
 
 {% for s in sources %}
     {%- set since = reconcile_from_partition(ref(s.lines)) if s.incremental else none %}
+    {%- set physical_line_count = (
+        'coalesce(sum(' ~ s.physical_lines ~ '), 0)' if s.physical_lines else 'count(*)'
+    ) %}
     {{ s.name }}_raw as (
 
         {{ raw_lines(s.source[0], s.source[1], since=since, numbered=s.has_header) }}
@@ -54,11 +57,7 @@ with
                 {%- if s.has_header %} where line_number > 1{% endif %}
             ) as raw_line_count,
             (
-                select
-                    {%- if s.physical_lines %} coalesce(sum({{ s.physical_lines }}), 0)
-                    {%- else %} count(*)
-                    {%- endif %}
-                from {{ ref(s.lines) }}
+                select {{ physical_line_count }} from {{ ref(s.lines) }}
                 {%- if since %} where partition_date >= cast('{{ since }}' as date){% endif %}
             ) as line_count_from_partition,
             (select count(*) from {{ ref(s.lines) }}) as line_count,
