@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -78,6 +79,16 @@ FILES = {
     + "\n"
     + ",".join(member("H-AFTER").values())
     + "\n",
+    # Two stray quotes 23 lines apart: more than csv_max_record_lines (20), so they do not make
+    # one record of everything between them.
+    "stray.csv": csv_text(
+        CONTRACT,
+        [
+            member("H-STRAY-1", account_id='"acc-open'),
+            *(member(f"H-CLEAN-{i}") for i in range(22)),
+            member("H-STRAY-2", city='Hangzhou"'),
+        ],
+    ),
 }
 
 
@@ -157,6 +168,9 @@ def test_columns_are_read_by_name(built, name: str, member_id: str, city: str, l
     assert (row["city_text"], row["member_level_text"], row["gender_text"]) == (city, level, "female")
     assert row["registered_at_text"] == "2025-01-01T10:00:00+08:00"
     assert str(row["updated_at"])[:16] == "2026-03-31 02:00"  # +08:00 to UTC
+    # Columns outside the contract are ignored and named; absent optional ones are named.
+    assert row["ignored_columns"] == ("loyalty_points,note" if name == "extra.csv" else None)
+    assert row["absent_columns"] == ("unionid,birth_date,marketing_consent" if name == "optional.csv" else None)
     if name == "optional.csv":  # the missing optional columns are null
         assert (row["unionid_text"], row["birth_date_text"], row["marketing_consent_text"]) == (None, None, None)
     else:
@@ -184,6 +198,15 @@ def test_a_quoted_line_break_is_one_record(built) -> None:
     assert rows[0]["city_text"] == "浦东新区\n上海市"
 
 
+def test_a_stray_quote_does_not_join_the_lines_after_it_beyond_the_bound(built) -> None:
+    rows = file_rows(built[0], "stray.csv")
+    assert [(r["line_number"], r["reject_reason"]) for r in rows if r["line_status"] != "accepted"] == [
+        (2, "malformed_csv"),
+        (25, "malformed_csv"),
+    ]
+    assert [r["line_number"] for r in rows if r["line_status"] == "accepted"] == list(range(3, 25))
+
+
 def test_the_reconciliation_counts_continuation_lines(built) -> None:
     """raw lines = the physical lines behind the rows; the singular test ran in the build."""
     work, result = built
@@ -195,13 +218,17 @@ def test_the_reconciliation_counts_continuation_lines(built) -> None:
         ).fetchone()
     assert physical == 3
     # The contract checker reads CSV records with Python's csv module: it counts as many as the
-    # warehouse has rows.
+    # warehouse has rows (stray.csv aside: Python joins lines after a stray quote without bound).
+    copy = work / "checked" / "crm_members"
+    shutil.copytree(work / "raw" / "crm_members", copy, ignore=shutil.ignore_patterns("stray.csv"))
     report = subprocess.run(
-        [sys.executable, str(CHECKER), str(work / "raw")], capture_output=True, text=True, check=True
+        [sys.executable, str(CHECKER), str(copy.parent)], capture_output=True, text=True, check=True
     ).stdout
     (checked,) = [int(row.split()[2]) for row in report.splitlines() if row.startswith("crm_members ")]
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-        (rows,) = con.execute("select count(*) from staging.base_crm__member_lines").fetchone()
+        (rows,) = con.execute(
+            "select count(*) from staging.base_crm__member_lines where file_name not like '%/stray.csv'"
+        ).fetchone()
     assert checked == rows
 
 
@@ -211,6 +238,8 @@ def test_the_gx_suite_flags_the_wholly_rejected_file(built) -> None:
     (outcome,) = validate([subject], work / "warehouse.duckdb")
     assert not outcome.passed
     assert "expect_column_values_to_be_between(wholly_rejected)" in outcome.failed_critical
+    # Headers that differ from the contract (extra or absent optional columns) are a warning.
+    assert "expect_column_values_to_be_between(header_differs)" in outcome.failed_warning
 
 
 def test_every_source_has_a_reject_share_suite() -> None:
