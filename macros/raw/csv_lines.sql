@@ -52,7 +52,7 @@
     from (
         select
             file_name,
-            line_number,
+            record_line_number as line_number,
             partition_date,
             raw_line,
             physical_line_count,
@@ -60,7 +60,7 @@
         from (
             select
                 file_name,
-                record_line_number as line_number,
+                record_line_number,
                 partition_date,
                 count(*) as physical_line_count,
                 {{ csv_join_lines('raw_line', 'line_number') }} as raw_line
