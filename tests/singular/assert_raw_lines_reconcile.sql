@@ -8,7 +8,9 @@
 -- (macros/incremental/reconcile_from_partition.sql); older partitions were reconciled by the run
 -- that wrote them. When no line, or every line, is from this invocation (`dbt test` alone, or a
 -- full build), every raw file is read. Lines are numbered only where a header (line 1) must be
--- left out: numbering the events' lines costs more than counting them.
+-- left out: numbering the events' lines costs more than counting them. A CSV record may span
+-- physical lines (a quoted line break, macros/raw/csv_lines.sql): for the CSV sources the raw
+-- lines equal the sum of the records' `physical_line_count`, and the rows are records.
 {%- set sources = [
     {'name': 'events', 'source': ('tracking', 'events'), 'has_header': false,
      'staged': 'stg_tracking__events', 'rejects': 'stg_tracking__event_rejects',
@@ -18,19 +20,23 @@
      'lines': 'base_oms__order_lines', 'incremental': true},
     {'name': 'crm_members', 'source': ('crm', 'members'), 'has_header': true,
      'staged': 'stg_crm__member_updates', 'rejects': 'stg_crm__member_rejects',
-     'lines': 'base_crm__member_lines', 'incremental': true},
+     'lines': 'base_crm__member_lines', 'incremental': true, 'physical_lines': 'physical_line_count'},
     {'name': 'campaign_touches', 'source': ('marketing', 'campaign_touches'), 'has_header': false,
      'staged': 'stg_marketing__campaign_touches', 'rejects': 'stg_marketing__campaign_touch_rejects',
      'lines': 'base_marketing__campaign_touch_lines', 'incremental': true},
     {'name': 'erasure_requests', 'source': ('privacy', 'erasure_requests'), 'has_header': true,
      'staged': 'stg_privacy__erasure_requests', 'rejects': 'stg_privacy__erasure_request_rejects',
-     'lines': 'base_privacy__erasure_request_lines', 'incremental': false},
+     'lines': 'base_privacy__erasure_request_lines', 'incremental': false,
+     'physical_lines': 'physical_line_count'},
 ] %}
 
 with
 
 {% for s in sources %}
     {%- set since = reconcile_from_partition(ref(s.lines)) if s.incremental else none %}
+    {%- set physical_line_count = (
+        'coalesce(sum(' ~ s.physical_lines ~ '), 0)' if s.physical_lines else 'count(*)'
+    ) %}
     {{ s.name }}_raw as (
 
         {{ raw_lines(s.source[0], s.source[1], since=since, numbered=s.has_header) }}
@@ -51,7 +57,7 @@ with
                 {%- if s.has_header %} where line_number > 1{% endif %}
             ) as raw_line_count,
             (
-                select count(*) from {{ ref(s.lines) }}
+                select {{ physical_line_count }} from {{ ref(s.lines) }}
                 {%- if since %} where partition_date >= cast('{{ since }}' as date){% endif %}
             ) as line_count_from_partition,
             (select count(*) from {{ ref(s.lines) }}) as line_count,

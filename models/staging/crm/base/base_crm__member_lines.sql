@@ -22,7 +22,7 @@ raw_lines as (
 
 csv_rows as (
 
-    {{ csv_lines('raw_lines', columns) }}
+    {{ csv_lines('raw_lines', columns, var('crm_required_columns')) }}
 
 ),
 
@@ -33,6 +33,9 @@ extracted as (
         line_number,
         partition_date,
         raw_line,
+        physical_line_count,
+        ignored_columns,
+        absent_columns,
         csv_reject_reason,
         {% for column in columns -%}
             nullif(trim({{ csv_field('fields', loop.index) }}), '') as {{ column }}_text,
@@ -81,6 +84,9 @@ final as (
         line_number,
         partition_date,
         raw_line,
+        physical_line_count,
+        ignored_columns,
+        absent_columns,
         {% for column in columns if column != 'updated_at' -%}
             {{ column }}_text,
         {% endfor -%}

@@ -10,7 +10,7 @@ raw_lines as (
 
 csv_rows as (
 
-    {{ csv_lines('raw_lines', columns) }}
+    {{ csv_lines('raw_lines', columns, var('erasure_request_required_columns')) }}
 
 ),
 
@@ -21,6 +21,9 @@ extracted as (
         line_number,
         partition_date,
         raw_line,
+        physical_line_count,
+        ignored_columns,
+        absent_columns,
         csv_reject_reason,
         nullif(trim({{ csv_field('fields', 1) }}), '') as request_id,
         nullif(trim({{ csv_field('fields', 2) }}), '') as identifier_type,
@@ -55,6 +58,9 @@ final as (
         line_number,
         partition_date,
         raw_line,
+        physical_line_count,
+        ignored_columns,
+        absent_columns,
         request_id,
         identifier_type,
         identifier_raw_value,
