@@ -14,7 +14,8 @@ traceback. Here the file is opened first: a missing folder fails at once, a held
 for (`lock_wait_seconds`, saying so) and then fails, with a message naming the file, the holder
 and what to do. The opened connection is kept until dbt-duckdb's own connect has shared the same
 DuckDB instance (DuckDB caches one instance per file and configuration), so the check costs no
-second open of the file and leaves no gap for another process to take the lock.
+second open of the file and leaves no gap for another process to take the lock. (So no plugin
+listed after this one may change the connection config.)
 """
 
 from __future__ import annotations
@@ -125,5 +126,5 @@ def lock_message(path: Path, holder: str, waited: float) -> str:
         + (f" (waited {waited:.0f} s)" if waited else "")
         + ": DuckDB lets one process write a file only when no other process has it open, even read-only. "
         "Close that connection (e.g. quit the BI tool or notebook, or `kill` the process) and run again. "
-        "BI tools should read the copy `make publish` serves, never the file dbt builds."
+        "BI tools should read the copy `make publish` writes to serving/, never the file dbt builds."
     )

@@ -6,8 +6,10 @@ the build within seconds with a message saying which file, who holds it and what
 from __future__ import annotations
 
 import hashlib
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +24,11 @@ from orchestration.tests.tiny_build import TINY_SEED, simulate
 
 # Distinctive and not the development default, so that any copy of it is found.
 SALT = f"salt-probe-{uuid.uuid4().hex}"
+# The issue's bound for a build that cannot open its file. It is measured from dbt's first line of
+# output: on a machine shared by many jobs, starting the Python interpreter and importing dbt alone
+# has taken 15 s, and that part is not dbt's to speed up (the whole run must still end within 60 s).
 FAST_FAILURE_SECONDS = 30
+WHOLE_RUN_SECONDS = 60
 
 
 def dbt(args: list[str], raw: Path, work: Path, timeout: float = 600, **extra: str) -> tuple[int, str, float]:
@@ -40,6 +46,27 @@ def dbt(args: list[str], raw: Path, work: Path, timeout: float = 600, **extra: s
         output = (slow.stdout or b"").decode() if isinstance(slow.stdout, bytes) else slow.stdout or ""
         return None, output, time.monotonic() - started
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
+
+
+def failing_build(raw: Path, work: Path, **extra: str) -> tuple[int | None, str, float, float]:
+    """`dbt build` expected to fail; returns (exit code, output, seconds from dbt's first line of
+    output to its exit, seconds in all). A build still running after 90 s is killed (exit code None)."""
+    env = dbt_env(raw, work, **extra)
+    started = time.monotonic()
+    build = subprocess.Popen(
+        [str(DBT), "build"], cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    killer = threading.Timer(90, build.kill)
+    killer.start()
+    try:
+        first_line = build.stdout.readline()
+        first_line_at = time.monotonic()
+        output = first_line + build.stdout.read()
+        code = build.wait()
+    finally:
+        killer.cancel()
+    finished = time.monotonic()
+    return (None if code == -signal.SIGKILL else code), output, finished - first_line_at, finished - started
 
 
 def sha256_key(salt: str, identifier_type: str, value: str) -> str:
@@ -149,38 +176,60 @@ def test_a_reader_holding_the_file_fails_the_build_within_seconds(tmp_path: Path
     parse_first(tmp_path)
     holder = hold(database, 300)
     try:
-        code, output, seconds = dbt(["build"], tmp_path / "raw", tmp_path, timeout=90)
+        code, output, seconds, whole = failing_build(tmp_path / "raw", tmp_path)
     finally:
         holder.kill()
         holder.wait()
-    assert code is not None, f"dbt build still silent after {seconds:.0f} s:\n{output[-3000:]}"
-    assert code != 0 and seconds < FAST_FAILURE_SECONDS, (code, seconds)
+    assert code is not None, f"dbt build still silent after {whole:.0f} s:\n{output[-3000:]}"
+    assert code != 0, output
+    assert seconds < FAST_FAILURE_SECONDS and whole < WHOLE_RUN_SECONDS, (seconds, whole)
     assert str(database) in output
     assert f"PID {holder.pid}" in output
     assert "make publish" in output
     assert "Traceback" not in output
 
 
-def test_a_reader_that_lets_go_soon_is_waited_for(tmp_path: Path) -> None:
+def test_a_reader_that_lets_go_while_dbt_waits_is_waited_for(tmp_path: Path) -> None:
     database = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(database)).close()
-    holder = hold(database, 3)
+    parse_first(tmp_path)
+    holder = hold(database, 300)
+    env = dbt_env(tmp_path / "raw", tmp_path)
+    show = subprocess.Popen(
+        [str(DBT), "show", "--inline", "select 42 as answer"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    killer = threading.Timer(120, show.kill)
+    killer.start()
     try:
-        code, output, _ = dbt(["show", "--inline", "select 42 as answer"], tmp_path, tmp_path, timeout=90)
+        for line in show.stdout:
+            lines.append(line)
+            if "Waiting" in line:
+                holder.kill()  # the reader closes while dbt waits
+        code = show.wait(timeout=60)
     finally:
+        killer.cancel()
+        holder.kill()
         holder.wait()
+        show.kill()
+    output = "".join(lines)
     assert code == 0, output
-    assert "waiting" in output.lower() and str(database) in output
+    assert f"PID {holder.pid}" in output and str(database) in output
+    assert "42" in output
 
 
 def test_a_database_in_a_missing_folder_fails_within_seconds(tmp_path: Path) -> None:
     database = tmp_path / "no" / "such" / "folder" / "warehouse.duckdb"
     parse_first(tmp_path, USER_ASSETS_DUCKDB_PATH=str(database))
-    code, output, seconds = dbt(
-        ["build"], tmp_path / "raw", tmp_path, timeout=90, USER_ASSETS_DUCKDB_PATH=str(database)
-    )
-    assert code is not None, f"dbt build still silent after {seconds:.0f} s:\n{output[-3000:]}"
-    assert code != 0 and seconds < FAST_FAILURE_SECONDS, (code, seconds)
+    code, output, seconds, whole = failing_build(tmp_path / "raw", tmp_path, USER_ASSETS_DUCKDB_PATH=str(database))
+    assert code is not None, f"dbt build still silent after {whole:.0f} s:\n{output[-3000:]}"
+    assert code != 0, output
+    assert seconds < FAST_FAILURE_SECONDS and whole < WHOLE_RUN_SECONDS, (seconds, whole)
     assert str(database.parent) in output
     assert "does not exist" in output
     assert "Traceback" not in output
