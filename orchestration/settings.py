@@ -10,7 +10,8 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PII_SALT_NOTE = "USER_ASSETS_PII_SALT is not set: the public development salt is in use."
-# Must equal the default in macros/pii/hash_identifier.sql (pii_salt); a test checks they agree.
+# The salt is read here only, never by dbt's Jinja (macros/pii/hash_identifier.sql explains how it
+# reaches DuckDB and Spark).
 DEFAULT_PII_SALT = "user-asset-warehouse-development-salt"
 
 

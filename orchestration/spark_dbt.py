@@ -9,6 +9,10 @@ command, and this runner provides both:
   (`SessionPythonJobHelper`), the default submission method of the `spark` target.
 - Starting Spark costs half a minute; `run_dbt` can be called several times in one process
   (make test-spark does), and every call reuses the session the first one started.
+- The PII salt reaches Spark SQL as `${env:USER_ASSETS_PII_SALT}`, which Spark substitutes from
+  its own environment when it parses a statement (macros/pii/hash_identifier.sql): dbt's Jinja never
+  sees the value. The runner sets the variable to the development default when it is unset, and
+  warns, before Spark starts.
 
 Requires the `spark` extra (`pip install -e '.[spark]'`) and Java 17 or newer.
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 import os
 import sys
 from typing import Any
+
+from orchestration import settings
 
 SUBMISSION_METHOD = "local_session"
 
@@ -59,6 +65,10 @@ def run_dbt(args: list[str]) -> bool:
 def prepare_environment() -> None:
     # Spark otherwise binds the machine's public address and warns that the hostname is loopback.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if settings.pii_salt_is_default():
+        print(f"WARNING: {settings.DEFAULT_PII_SALT_NOTE}", file=sys.stderr)
+    # The Spark JVM inherits this environment; Spark SQL reads the salt from it.
+    os.environ["USER_ASSETS_PII_SALT"] = settings.pii_salt()
     try:
         import pyspark  # noqa: F401
         from dbt.adapters import spark  # noqa: F401

@@ -5,7 +5,6 @@ pii, identity accuracy, erasure. (Identical marts on a rebuild: test_reliability
 from __future__ import annotations
 
 import gzip
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pandas as pd
 import pytest
 
 from orchestration import identity_eval, settings
-from orchestration.settings import PROJECT_DIR
 from orchestration.tests.test_dirty_raw import BASE_MODELS, declared_pii_tables, pii_in_string_columns
 from orchestration.tests.tiny_build import TinyBuild
 
@@ -160,8 +158,3 @@ def comparable_marts(database: Path) -> list[str]:
 def differing_tables(database: Path, reference: Path, tables: list[str]) -> list[str]:
     ours, theirs = table_checksums(database, tables), table_checksums(reference, tables)
     return [name for name in tables if ours[name] != theirs[name]]
-
-
-def test_the_default_salt_is_the_same_in_sql_and_python() -> None:
-    macro = (PROJECT_DIR / "macros/pii/hash_identifier.sql").read_text()
-    assert re.search(r"env_var\('USER_ASSETS_PII_SALT', '([^']+)'\)", macro).group(1) == settings.DEFAULT_PII_SALT
