@@ -10,6 +10,16 @@ repeat purchases, transaction values ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
 Identical histories are grouped and weighted, so a fit costs the number of distinct
 (x, t_x, T) rows, not the number of customers. Parameters are optimised as logs (always
 positive) with L-BFGS-B from several starting points; the best converged optimum wins.
+
+Gamma-Gamma is fragile to extreme spend: one customer averaging 99,999,999 drives q below 1,
+where the population mean spend p * gamma / (q - 1) is infinite, and the optimiser still says it
+converged. Hence two rules, both here:
+- The outlier rule (`OutlierRule`): a repeat buyer whose average value m is above `factor` times
+  the `quantile` of m over the repeat buyers (and, when `cap` is set, above `cap`, whichever is
+  lower) is left out of the FIT only; it still gets a prediction from the fitted model (its own
+  m in the conditional expectation). The Fit says which rule was applied and how many it touched.
+- A fit whose parameters give a non-finite expected spend, for the population or for any
+  customer it was given, is reported as not converged, with the reason.
 """
 
 from __future__ import annotations
@@ -35,10 +45,33 @@ class Fit:
     distinct_rows: int = 0
     converged: bool = False
     message: str = ""
+    outlier_rule: str = ""
+    outlier_count: int = 0
 
     @property
     def usable(self) -> bool:
         return self.converged and bool(self.params)
+
+
+@dataclass(frozen=True)
+class OutlierRule:
+    """Customers whose average value is above min(factor x the quantile of the average values,
+    cap) are left out of the Gamma-Gamma fit (module docstring)."""
+
+    quantile: float = 0.95
+    factor: float = 10.0
+    cap: float | None = None
+
+    def threshold(self, m: np.ndarray) -> float:
+        limit = self.factor * float(np.quantile(m, self.quantile)) if len(m) else np.inf
+        return min(limit, self.cap) if self.cap is not None else limit
+
+    def describe(self, threshold: float) -> str:
+        cap = f", capped at {self.cap:g}" if self.cap is not None else ""
+        return (
+            f"average value above {self.factor:g} x its {self.quantile:g} quantile{cap}"
+            f" ({threshold:.2f}) left out of the fit"
+        )
 
 
 def group_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -140,15 +173,28 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, min_customers: int 
     return fit
 
 
-def fit_gamma_gamma(x: np.ndarray, m: np.ndarray, min_customers: int = 50) -> Fit:
-    """Fit Gamma-Gamma on repeat buyers (x > 0) with a positive average value."""
-    x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
-    keep = (x > 0) & (m > 0)
-    x, m = x[keep], m[keep]
+def fit_gamma_gamma(
+    x: np.ndarray, m: np.ndarray, min_customers: int = 50, outlier_rule: OutlierRule | None = OutlierRule()
+) -> Fit:
+    """Fit Gamma-Gamma on repeat buyers (x > 0) with a positive average value, less the outliers
+    of `outlier_rule` (None: no rule); not converged when its predictions are not finite."""
+    x_all, m_all = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
+    keep = (x_all > 0) & (m_all > 0)
+    rule, outliers = "", 0
+    if outlier_rule is not None:
+        threshold = outlier_rule.threshold(m_all[keep])
+        outlier = keep & (m_all > threshold)
+        rule, outliers = outlier_rule.describe(threshold), int(outlier.sum())
+        keep &= ~outlier
+    x, m = x_all[keep], m_all[keep]
     n = len(x)
     if n < min_customers:
         return Fit(
-            "gamma_gamma", sample_size=n, message=f"{n} repeat buyers with spend: too few to fit (need {min_customers})"
+            "gamma_gamma",
+            sample_size=n,
+            message=f"{n} repeat buyers with spend: too few to fit (need {min_customers})",
+            outlier_rule=rule,
+            outlier_count=outliers,
         )
     (gx, gm), w = group_rows(x, m)
     total = w.sum()
@@ -160,9 +206,19 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray, min_customers: int = 50) -> Fi
     mean = float(np.mean(m))
     starts = [np.array([2.0, 3.0, 2.0 * mean]), np.array([1.0, 2.0, mean]), np.array([6.0, 4.0, 3.0 * mean])]
     fit = _fit("gamma_gamma", GAMMA_GAMMA_PARAMS, negll, starts, n, len(w))
+    changes: dict[str, object] = {"outlier_rule": rule, "outlier_count": outliers}
     if fit.log_likelihood is not None:
-        fit = Fit(**{**fit.__dict__, "log_likelihood": fit.log_likelihood * total})
-    return fit
+        changes["log_likelihood"] = fit.log_likelihood * total
+    if fit.converged:
+        # Every customer it was given (outliers included) and the population (x = 0).
+        spend = expected_average_spend(fit.params, np.append(x_all, 0.0), np.append(m_all, 0.0))
+        if not np.all(np.isfinite(spend)):
+            changes["converged"] = False
+            changes["message"] = (
+                f"converged ({fit.message}) to parameters whose expected spend is not finite"
+                f" (q = {fit.params['q']:.3g}; q <= 1 means an infinite mean spend): extreme spend?"
+            )
+    return Fit(**{**fit.__dict__, **changes})
 
 
 def p_alive(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

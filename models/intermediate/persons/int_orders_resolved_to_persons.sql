@@ -96,22 +96,33 @@ final as (
         as_of_state.order_status,
         as_of_state.channel,
         as_of_state.currency,
+        as_of_state.amount_status,
+        as_of_state.currency_rate,
 
         -- numerics
+        as_of_state.original_amount,
+        -- In the reporting currency; null (and so in none of the sums) for an order whose
+        -- currency has no rate (amount_status, macros/money).
         as_of_state.order_amount,
         as_of_state.discount_amount,
         as_of_state.item_count,
         as_of_state.status_change_count,
-        -- Net GMV: a paid order counts with its amount until it is refunded or cancelled.
-        case when as_of_state.paid_at is not null then as_of_state.order_amount else 0 end
-            as gross_amount,
+        -- Net GMV: a paid order counts with its amount until it is refunded or cancelled. An
+        -- order without a reporting amount has none of the three (null, so in no sum).
         case
+            when as_of_state.order_amount is null then null
+            when as_of_state.paid_at is not null then as_of_state.order_amount
+            else 0
+        end as gross_amount,
+        case
+            when as_of_state.order_amount is null then null
             when as_of_state.paid_at is not null
                 and as_of_state.order_status in ('cancelled', 'refunded')
                 then as_of_state.order_amount
             else 0
         end as deducted_amount,
         case
+            when as_of_state.order_amount is null then null
             when as_of_state.order_status in ({{ quoted_list(var('gmv_order_statuses')) }})
                 then as_of_state.order_amount
             else 0

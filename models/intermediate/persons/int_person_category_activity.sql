@@ -30,7 +30,12 @@ spend as (
     select
         orders.one_id,
         order_items.category,
-        sum(order_items.price_amount * order_items.quantity) as net_spend_amount,
+        -- Item values in the reporting currency, like the order's (macros/money).
+        sum({{ reporting_amount(
+            'order_items.price_amount * order_items.quantity',
+            'orders.currency',
+            'orders.currency_rate'
+        ) }}) as net_spend_amount,
         count(distinct orders.order_id) as net_order_count,
         max(orders.ordered_at) as last_ordered_at
     from orders

@@ -19,9 +19,12 @@ final as (
         count(*) filter (where is_net) as net_order_count,
         count(*) filter (where order_status = 'refunded') as refunded_order_count,
         count(*) filter (where order_status = 'cancelled') as cancelled_order_count,
-        cast(sum(gross_amount) as decimal(18, 2)) as gross_gmv,
-        cast(sum(deducted_amount) as decimal(18, 2)) as deducted_gmv,
-        cast(sum(net_amount) as decimal(18, 2)) as net_gmv,
+        -- An order whose currency has no rate has null amounts: in none of the sums, nor in the
+        -- average order value (macros/money).
+        cast(coalesce(sum(gross_amount), 0) as decimal(18, 2)) as gross_gmv,
+        cast(coalesce(sum(deducted_amount), 0) as decimal(18, 2)) as deducted_gmv,
+        cast(coalesce(sum(net_amount), 0) as decimal(18, 2)) as net_gmv,
+        count(*) filter (where is_net and net_amount is not null) as priced_net_order_count,
         min(paid_at) as first_paid_at,
         max(paid_at) as last_paid_at,
         max(ordered_at) filter (where is_net) as last_net_ordered_at
@@ -32,6 +35,9 @@ final as (
 
 select
     *,
-    cast(case when net_order_count > 0 then net_gmv / net_order_count end as decimal(18, 2))
+    cast(
+        case when priced_net_order_count > 0 then net_gmv / priced_net_order_count end
+        as decimal(18, 2)
+    )
         as average_order_value
 from final

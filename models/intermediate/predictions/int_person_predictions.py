@@ -1,6 +1,6 @@
 """One row per person: P(alive), churn probability, expected purchases in the horizon, expected
 average spend and discounted CLV from the fitted BG/NBD and Gamma-Gamma models, or nulls with a
-reason (no purchase yet, model not converged)."""
+reason (no purchase yet, model not converged, or a CLV that is not a finite number)."""
 
 import numpy as np
 import pandas as pd
@@ -48,10 +48,13 @@ def model(dbt, session):
         out["clv"] = clv.customer_lifetime_value(bgnbd, spend, x, t_x, T, clv_months, discount)
     else:
         out["clv"] = np.nan
-    out["prediction_status"] = np.where(
-        bgnbd is None,
-        "bgnbd_not_converged",
-        np.where(gamma_gamma is None, "gamma_gamma_not_converged", "predicted"),
+    # Whatever the fits gave, a value that is not a finite number is null, with the reason.
+    for column in ("p_alive", "expected_purchases", "expected_average_spend", "clv"):
+        out[column] = out[column].where(np.isfinite(out[column].to_numpy(dtype=float)))
+    out["prediction_status"] = np.select(
+        [np.full(len(out), bgnbd is None), np.full(len(out), gamma_gamma is None), out["clv"].isna().to_numpy()],
+        ["bgnbd_not_converged", "gamma_gamma_not_converged", "clv_not_finite"],
+        "predicted",
     )
 
     frame = persons.merge(out, on="one_id", how="left")

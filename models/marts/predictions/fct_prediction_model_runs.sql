@@ -13,6 +13,8 @@ final as (
         cast(as_of_date as date) as as_of_date,
         cast(is_converged as boolean) as is_converged,
         cast(message as string) as message,
+        cast(outlier_rule as string) as outlier_rule,
+        cast(outlier_count as bigint) as outlier_count,
         cast(sample_size as bigint) as sample_size,
         cast(distinct_rows as bigint) as distinct_rows,
         cast(log_likelihood as double) as log_likelihood,

@@ -7,6 +7,12 @@ order_lines as (
 
 ),
 
+rate_periods as (
+
+    {{ currency_rate_periods() }}
+
+),
+
 renamed as (
 
     select
@@ -17,12 +23,12 @@ renamed as (
         -- strings
         order_status,
         channel,
-        coalesce(currency, 'CNY') as currency,
+        {{ normalized_currency('currency') }} as currency,
         file_name as source_file_name,
 
         -- numerics
-        order_amount,
-        coalesce(discount_amount, 0) as discount_amount,
+        order_amount as original_amount,
+        coalesce(discount_amount, 0) as original_discount_amount,
         coalesce({{ json_array_length('items_json', '$') }}, 0) as item_count,
         line_number as source_line_number,
 
@@ -46,6 +52,29 @@ renamed as (
         partition_date
     from order_lines
 
+),
+
+converted as (
+
+    -- Amounts in the reporting currency (macros/money): the rate valid on the order date.
+    select
+        renamed.*,
+        rate_periods.rate as currency_rate,
+        {{ amount_status('renamed.currency', 'rate_periods.rate') }} as amount_status,
+        {{ reporting_amount('renamed.original_amount', 'renamed.currency', 'rate_periods.rate') }}
+            as order_amount,
+        {{ reporting_amount(
+            'renamed.original_discount_amount', 'renamed.currency', 'rate_periods.rate'
+        ) }} as discount_amount
+    from renamed
+    left join rate_periods
+        on renamed.currency = rate_periods.currency
+            and cast(renamed.ordered_at as date) >= rate_periods.valid_from
+            and (
+                rate_periods.valid_to is null
+                or cast(renamed.ordered_at as date) < rate_periods.valid_to
+            )
+
 )
 
-select * from renamed
+select * from converted

@@ -37,8 +37,10 @@ final as (
         order_status,
         channel,
         currency,
+        amount_status,
 
         -- numerics
+        original_amount,
         order_amount,
         discount_amount,
         item_count,
