@@ -39,7 +39,7 @@ EVENT_LINES = [
         "distinct_id": PHONE,
         "identities": {"anonymous_id": "cookie-pii-1"},
         "properties": {
-            "search_term": "１３９.1234.5678",
+            "search_term": "\uff11\uff13\uff19.1234.5678",  # full-width 139
             "coupon_id": "CPN-13987654321",
             "referrer": "https://x.example/share?u=li.na%40example.com",
         },
@@ -162,15 +162,17 @@ def test_the_check_fails_on_a_phone_in_a_mart_naming_the_column_not_the_value(
             "select table_schema from information_schema.tables where table_name = ?", [CHECK]
         ).fetchone()
         failures = dict(con.execute(f'select column_path, row_count from "{failures_schema}"."{CHECK}"').fetchall())
-    assert set(failures) == {"marts.bdg_identifiers_to_persons.identifier_value", "snapshots.snp_identity_persons.one_id"}
-    assert failures["marts.bdg_identifiers_to_persons.identifier_value"] == 1
+    planted_column = "marts.bdg_identifiers_to_persons.identifier_value"
+    assert set(failures) == {planted_column, "snapshots.snp_identity_persons.one_id"}
+    assert failures[planted_column] == 1
     logs = result.stdout + (tmp_path / "work" / "logs" / "dbt.log").read_text()
     assert "139 8765 4321" not in logs and "x@example.org" not in logs
 
 
 def audit_messages(database: Path) -> list[str]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return [r[0] for r in con.execute("select message from audit.dbt_node_results where message is not null").fetchall()]
+        rows = con.execute("select message from audit.dbt_node_results where message is not null").fetchall()
+    return [message for (message,) in rows]
 
 
 def test_audit_rows_with_raw_pii_or_erased_identifiers_are_redacted(leaky: tuple[Path, Path], tmp_path: Path) -> None:
