@@ -4,7 +4,7 @@
     of such rows: `column_path` (schema.table.column) and `row_count`, never a value. Tables of
     assets declared `sensitivity: pii` (the base_* and *_rejects models, the test-number
     blocklist) and columns declared so (`meta: {sensitivity: pii}` on the column) are left out.
-    Each table is read once; a LIKE/regex prefilter keeps the full patterns off most values. -#}
+    Each table is read once, with one regex per value (looks_like_pii). -#}
 {% macro pii_leak_scan() -%}
     {%- set tables = {} -%}
     {%- if execute -%}
@@ -28,7 +28,7 @@
         select
             {%- for column in columns %}
             {%- set quoted = adapter.quote(column) %}
-            count_if({{ quoted }} is not null and {{ pii_prefilter(quoted) }} and {{ looks_like_pii(quoted) }}) as hits_{{ loop.index }}{{ ',' if not loop.last }}
+            count_if({{ looks_like_pii(quoted) }}) as hits_{{ loop.index }}{{ ',' if not loop.last }}
             {%- endfor %}
         from {{ adapter.quote(schema) }}.{{ adapter.quote(table) }}
     ){{ ',' if not loop.last }}
@@ -45,13 +45,6 @@
     ) as counted
     where row_count > 0
     {%- endif %}
-{%- endmacro %}
-
-
-{#- Cheap necessary conditions for looks_like_pii: an @ (or its encodings), or a 1 followed by
-    3-9 (half- or full-width), before the full patterns run. -#}
-{% macro pii_prefilter(text) -%}
-    ({{ text }} like '%@%' or {{ text }} like '%40%' or {{ regex_search(text, '[@\\x{FF20}]|[1\\x{FF11}][3-9\\x{FF13}-\\x{FF19}]') }})
 {%- endmacro %}
 
 

@@ -1,5 +1,5 @@
 {#- What personal data looks like in text, written once: staging masks it (mask_pii,
-    pii_safe_identifier), the build's check looks for it (assert_no_raw_pii_outside_pii_assets),
+    pii_safe_identifier), the build's check looks for it (assert_no_raw_pii_outside_pii_assets, pii_leak_scan.sql),
     and the audit table's messages are redacted with it (redacted_audit_message).
 
     A CN mobile number: optional +86 (or 86), then 1, 3-9 and nine digits, one space, dot or
@@ -21,14 +21,16 @@
 
 {#- True when text holds a phone number or an e-mail address. A phone inside a longer run of hex
     digits (a hash, a long order number) does not count: that is what keeps salted keys from
-    looking like phones. Null text is false. -#}
+    looking like phones. The e-mail pattern runs only on text with an @ or a 40 in it (LIKE is
+    nearly free, and CASE evaluates lazily): one regex per value, which halves the build's scan
+    of every string column. Null text is false. -#}
 {% macro looks_like_pii(text) -%}
     {%- set not_hex = '[^0-9A-Fa-f\\x{FF10}-\\x{FF19}]' -%}
-    coalesce(
-        {{ regex_search(text, '(?:^|' ~ not_hex ~ ')' ~ pii_phone_pattern() ~ '(?:$|' ~ not_hex ~ ')') }}
-        or {{ regex_search(text, pii_email_pattern()) }},
-        false
-    )
+    case
+        when ({{ text }} like '%@%' or {{ text }} like '%40%' or {{ text }} like '%＠%')
+            and {{ regex_search(text, pii_email_pattern()) }} then true
+        else coalesce({{ regex_search(text, '(?:^|' ~ not_hex ~ ')' ~ pii_phone_pattern() ~ '(?:$|' ~ not_hex ~ ')') }}, false)
+    end
 {%- endmacro %}
 
 
