@@ -92,24 +92,3 @@
             then {{ normalized_value }}
     end
 {%- endmacro %}
-
-
-{#- True when text holds a CN mobile number (separators allowed) or an e-mail address. -#}
-{% macro looks_like_pii(text) -%}
-    coalesce(
-        {{ regex_search(text, '(^|[^0-9])(\\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}($|[^0-9])') }}
-        or {{ regex_search(text, '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}') }},
-        false
-    )
-{%- endmacro %}
-
-
-{#- Free text with phone numbers and e-mail addresses masked, for fields users type into
-    (search terms, pages, referrers) that travel beyond staging. -#}
-{% macro mask_pii(text) -%}
-    {{ regex_replace_all(
-        regex_replace_all(text, '[^@\\s/?&=]+@[^@\\s/?&=]+\\.[A-Za-z]{2,}', '<email>'),
-        '(\\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}',
-        '<phone>'
-    ) }}
-{%- endmacro %}

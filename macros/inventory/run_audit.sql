@@ -116,7 +116,7 @@
                 result.execution_time, completed.strftime('%Y-%m-%d %H:%M:%S.%f') if completed else none,
                 measures.rows if measures else none, measures.columns if measures else none,
                 measures.persons if measures else none, measures.gmv if measures else none,
-                (result.message | string)[:500] if result.message is not none else none]) -%}
+                redact_audit_message_text(result.message)]) -%}
         {%- endfor -%}
         {%- set columns = audit_table_columns() -%}
         {%- set statements = [] -%}
@@ -128,6 +128,8 @@
             ~ inline_table(columns['dbt_invocations'], [[
                 invocation_id, flags.WHICH, target.name, dbt_version, run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f'),
                 modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%d %H:%M:%S.%f'), rows | length, errors | length]])) -%}
+        {#- Older rows, and rows naming an identifier whose erasure arrived in this run. -#}
+        {%- do statements.extend(audit_redaction_statements()) -%}
         {%- if flags.WHICH in ['build', 'run'] -%}
             {%- set scores_sql = snapshot_data_asset_scores() -%}
             {%- if scores_sql %}{% do statements.append(scores_sql) %}{% endif -%}

@@ -12,7 +12,8 @@ renamed as (
     select
         -- ids
         member_id_text as member_id,
-        account_id_text as account_id,
+        -- An account that is a phone or an e-mail leaves staging as its salted key.
+        {{ pii_safe_identifier('account_id_text') }} as account_id,
 
         -- strings
         case
@@ -20,7 +21,7 @@ renamed as (
             when lower(gender_text) in ('f', 'female', '女', '2') then 'female'
             else 'unknown'
         end as gender,
-        city_text as city,
+        {{ mask_pii('city_text') }} as city,
         member_level_text as member_level,
         file_name as source_file_name,
 

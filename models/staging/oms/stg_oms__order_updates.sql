@@ -18,7 +18,8 @@ renamed as (
     select
         -- ids
         order_id,
-        account_id,
+        -- An account that is a phone or an e-mail leaves staging as its salted key.
+        {{ pii_safe_identifier('account_id') }} as account_id,
 
         -- strings
         order_status,

@@ -30,20 +30,20 @@ with_properties as (
 renamed as (
 
     select
-        -- ids
+        -- ids (apps send what they have: a phone or an e-mail becomes its salted key)
         event_id,
         app_id,
-        distinct_id,
-        product_id,
+        {{ pii_safe_identifier('distinct_id') }} as distinct_id,
+        {{ pii_safe_identifier('product_id') }} as product_id,
         order_id,
-        campaign_id,
-        coupon_id,
+        {{ pii_safe_identifier('campaign_id') }} as campaign_id,
+        {{ pii_safe_identifier('coupon_id') }} as coupon_id,
 
         -- strings
         event_name,
         channel,
         time_format,
-        category,
+        {{ mask_pii('category') }} as category,
         currency,
         -- What users type or paste can hold a phone or an e-mail: masked before it leaves staging.
         {{ mask_pii('search_term') }} as search_term,

@@ -1,0 +1,61 @@
+{#- What personal data looks like in text, written once: staging masks it (mask_pii,
+    pii_safe_identifier), the build's check looks for it (assert_no_raw_pii_outside_pii_assets, pii_leak_scan.sql),
+    and the audit table's messages are redacted with it (redacted_audit_message).
+
+    A CN mobile number: optional +86 (or 86), then 1, 3-9 and nine digits, one space, dot or
+    dash allowed between digits; full-width digits count as digits. An e-mail address: @ also
+    written as the full-width ＠ or URL-encoded %40. Patterns are RE2 and Java alike. -#}
+{% macro pii_phone_pattern() -%}
+    {%- set digit = '[0-9\\x{FF10}-\\x{FF19}]' -%}
+    {%- set separator = '[ .\\-]' -%}
+    {{ return(
+        '(?:(?:\\+|\\x{FF0B})?(?:86|\\x{FF18}\\x{FF16})' ~ separator ~ '?)?'
+        ~ '[1\\x{FF11}][3-9\\x{FF13}-\\x{FF19}]' ~ digit ~ '(?:' ~ separator ~ '?' ~ digit ~ '){8}'
+    ) }}
+{%- endmacro %}
+
+{% macro pii_email_pattern() -%}
+    {{ return('[A-Za-z0-9._%+\\-]+(?:@|\\x{FF20}|%40)[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2,}') }}
+{%- endmacro %}
+
+
+{#- True when text holds a phone number or an e-mail address. A phone inside a longer run of hex
+    digits (a hash, a long order number) does not count: that is what keeps salted keys from
+    looking like phones. The e-mail pattern runs only on text with an @ or a 40 in it (LIKE is
+    nearly free, and CASE evaluates lazily): one regex per value, which halves the build's scan
+    of every string column. Null text is false. -#}
+{% macro looks_like_pii(text) -%}
+    {%- set not_hex = '[^0-9A-Fa-f\\x{FF10}-\\x{FF19}]' -%}
+    case
+        when ({{ text }} like '%@%' or {{ text }} like '%40%' or {{ text }} like '%＠%')
+            and {{ regex_search(text, pii_email_pattern()) }} then true
+        else coalesce({{ regex_search(text, '(?:^|' ~ not_hex ~ ')' ~ pii_phone_pattern() ~ '(?:$|' ~ not_hex ~ ')') }}, false)
+    end
+{%- endmacro %}
+
+
+{#- Free text with every phone number and e-mail address replaced by <phone> / <email>, for the
+    fields users type or paste into (search terms, pages, referrers) that travel beyond staging. -#}
+{% macro mask_pii(text) -%}
+    {{ regex_replace_all(
+        regex_replace_all(text, pii_email_pattern(), '<email>'),
+        pii_phone_pattern(),
+        '<phone>'
+    ) }}
+{%- endmacro %}
+
+
+{#- An id column (distinct_id, coupon_id ...) that may hold a phone or an e-mail: such a value is
+    replaced by a salted key, so it still joins and counts as one value. A value that is a phone or
+    an e-mail becomes that identifier's key (the identifier_key its events carry); any other value
+    holding one is keyed as type 'masked'. Other values pass unchanged. -#}
+{% macro pii_safe_identifier(column) -%}
+    case
+        when not {{ looks_like_pii(column) }} then {{ column }}
+        when {{ normalize_phone(column) }} is not null
+            then {{ hash_identifier("'phone'", normalize_phone(column)) }}
+        when {{ normalize_email(column) }} is not null
+            then {{ hash_identifier("'email'", normalize_email(column)) }}
+        else {{ hash_identifier("'masked'", column) }}
+    end
+{%- endmacro %}
