@@ -19,6 +19,7 @@
 -- depends_on: {{ ref('fct_person_predictions') }}
 -- depends_on: {{ ref('fct_prediction_model_runs') }}
 -- depends_on: {{ ref('fct_state_migration_matrix') }}
+-- depends_on: {{ ref('fct_unlisted_reference_values') }}
 -- depends_on: {{ ref('fct_user_asset_coverage') }}
 -- depends_on: {{ ref('rpt_lifecycle_stage_summary') }}
 -- depends_on: {{ ref('rpt_rfm_class_summary') }}
