@@ -1,7 +1,7 @@
 {#- Splits the raw lines of a CSV source (from raw_lines) into data rows with their fields, and
     flags the rows that cannot be read: a file whose header differs from the contract
     (`unexpected_header`: all its rows), a stray quote (`malformed_csv`) or a wrong number of
-    fields (`wrong_column_count`). Renders a select of file_name, line_number, partition_date,
+    fields (`wrong_column_count`), or a read problem of raw_lines (`read_problem`). Renders a select of file_name, line_number, partition_date,
     raw_line, fields (a list of strings) and csv_reject_reason. -#}
 {% macro csv_lines(raw_lines_relation, expected_columns) -%}
     select
@@ -11,6 +11,8 @@
         data_lines.raw_line,
         {{ csv_fields('data_lines.raw_line') }} as fields,
         case
+            -- A line or file the reader could not read (raw_lines).
+            when data_lines.read_problem is not null then data_lines.read_problem
             when
                 coalesce({{ csv_header_names('headers.header_line') }}, '')
                 != '{{ expected_columns | join(",") }}'
@@ -28,5 +30,6 @@
         from {{ raw_lines_relation }}
         where line_number = 1
     ) as headers on data_lines.file_name = headers.file_name
-    where data_lines.line_number > 1
+    -- Line 1 is the header; line 0 stands for a file that could not be read at all.
+    where data_lines.line_number != 1
 {%- endmacro %}
