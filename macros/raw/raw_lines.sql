@@ -251,7 +251,8 @@
 {%- endmacro %}
 
 {#- Reads a raw source so that no byte stops the build (docs/raw_read_problems.md). While dbt
-    builds, and only then, this runs two queries before the model's own SQL, on its connection:
+    builds or tests, and only then, this runs two queries before the model's own SQL, on its
+    connection:
 
     1. raw_file_problem() (orchestration/raw_file_checks.py) for each file the run reads: a file
        the reader would fail on as a whole (not gzip, truncated gzip, cannot be opened) is left
@@ -260,14 +261,15 @@
        a line it cannot read (not UTF-8, longer than var('raw_max_line_bytes')) and records its
        file and line in the source's rejects table, read here into one problem row per line.
 
-    Returns scan_table (none when not building: then the model scans the source directly),
+    Returns scan_table (none otherwise: then the model scans the source directly),
     problems [(file_name, line_number, partition_date, reason)] and skipped_lines
     [(file_name, line_number)]. The compiled SQL of a model then reads that temporary table.
     Both lists are small (the damaged lines, not the data); the scan is the model's only pass
     over the data. -#}
 {% macro raw_read_with_problems(relation, table_name, raw_glob, file_pattern, is_partitioned, since, numbered) -%}
     {%- set result = {'scan_table': none, 'problems': [], 'skipped_lines': []} -%}
-    {%- if not is_building() -%}
+    {#- Not while compiling for docs, show or lint: only where the SQL is run as a step. -#}
+    {%- if not (can_query_warehouse() and flags.WHICH in ['run', 'build', 'run-operation', 'test', 'retry']) -%}
         {{ return(result) }}
     {%- endif -%}
     {%- set partition_of = "regexp_extract(file, '/dt=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1)" -%}
@@ -330,7 +332,10 @@
     numbered within its file in read order: a file is one split unless it is larger than
     spark.sql.files.maxPartitionBytes, and splits are ordered by their start offset. Spark has no
     glob() to count files first: a source without files stops the build with Spark's
-    PATH_NOT_FOUND error, which names the path. -#}
+    PATH_NOT_FOUND error, which names the path. read_problem is always null: Spark reads bytes
+    that are not UTF-8 and lines of any length as text, \x01 is ordinary text and a bare \r
+    ends a line as in DuckDB; a truncated or fake .gz stops the job with an error naming the
+    file (docs/raw_read_problems.md). -#}
 {% macro spark__raw_lines(relation, source_name, table_name, required, since=none, numbered=true) -%}
     {%- set meta = raw_source_meta(source_name, table_name) -%}
     {%- set raw_glob = meta.get('raw_glob', '') -%}
