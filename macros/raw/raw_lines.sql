@@ -77,7 +77,10 @@
     {% if read.scan_table -%}
     scanned as (
 
-        -- Read while compiling, with the read problems (raw_read_with_problems).
+        -- Read while compiling, with the read problems (raw_read_with_problems), by:
+        {%- for line in (read.scan_sql or '(no readable file)').strip().split('\n') %}
+        -- {{ line.strip() }}
+        {%- endfor %}
         select * from {{ read.scan_table }}
 
     ),
@@ -261,7 +264,8 @@
        a line it cannot read (not UTF-8, longer than var('raw_max_line_bytes')) and records its
        file and line in the source's rejects table, read here into one problem row per line.
 
-    Returns scan_table (none otherwise: then the model scans the source directly),
+    Returns scan_table (none otherwise: then the model scans the source directly), scan_sql
+    (the scan, shown as a comment in the compiled SQL),
     problems [(file_name, line_number, partition_date, reason)] and skipped_lines
     [(file_name, line_number)]. The compiled SQL of a model then reads that temporary table.
     Both lists are small (the damaged lines, not the data); the scan is the model's only pass
@@ -304,10 +308,9 @@
             {%- set file_list = "['" ~ (readable | join("', '")) ~ "']" -%}
             {%- set read_relation = read_relation.replace("'" ~ raw_glob ~ "'", file_list) -%}
         {%- endif -%}
-        {%- do run_query(
-            "create or replace temp table " ~ scan_table ~ " as "
-            ~ raw_scan_select(read_relation, file_pattern, is_partitioned, since, numbered)
-        ) -%}
+        {%- set scan_sql = raw_scan_select(read_relation, file_pattern, is_partitioned, since, numbered) -%}
+        {%- do result.update({'scan_sql': scan_sql}) -%}
+        {%- do run_query("create or replace temp table " ~ scan_table ~ " as " ~ scan_sql) -%}
         {%- set skipped = run_query(
             "select regexp_extract(scans.file_path, '" ~ file_pattern ~ "') as file_name, "
             ~ "errors.line as line_number, "
