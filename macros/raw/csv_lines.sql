@@ -17,8 +17,9 @@
     rejected as `missing_column_<name>`. A header that names no contract column at all (no
     header row, or another file) rejects the file's records as `unexpected_header`.
 
-    Records: a stray quote is `malformed_csv`; a number of fields other than the header's is
-    `wrong_column_count`.
+    Records: a line or file the reader could not read keeps raw_lines' `read_problem` as its
+    reason (line 0 stands for a file that could not be read at all); a stray quote is
+    `malformed_csv`; a number of fields other than the header's is `wrong_column_count`.
 
     Renders a select of file_name, line_number, partition_date, raw_line (the record's text),
     physical_line_count, fields (the values of `columns`, in that order, for csv_field),
@@ -40,6 +41,8 @@
         headers.ignored_columns,
         headers.absent_columns,
         case
+            -- A line or file the reader could not read (raw_lines).
+            when records.read_problem is not null then records.read_problem
             when headers.contract_column_count is null or headers.contract_column_count = 0
                 then 'unexpected_header'
             {%- for column in required_columns %}
@@ -56,6 +59,7 @@
             partition_date,
             raw_line,
             physical_line_count,
+            read_problem,
             {{ csv_fields('raw_line') }} as all_fields
         from (
             select
@@ -63,6 +67,7 @@
                 record_line_number,
                 partition_date,
                 count(*) as physical_line_count,
+                max(read_problem) as read_problem,
                 {{ csv_join_lines('raw_line', 'line_number') }} as raw_line
             from (
                 -- A line starts a record unless a quote is open before it; a record of more than
@@ -72,6 +77,7 @@
                     line_number,
                     partition_date,
                     raw_line,
+                    read_problem,
                     case
                         when
                             (count(*) over record_lines) between 2 and {{ max_record_lines }}
@@ -99,9 +105,14 @@
                                 line_number,
                                 partition_date,
                                 raw_line,
-                                (length(raw_line) - length(replace(raw_line, '"', ''))) % 2 as opens_or_closes
+                                read_problem,
+                                -- an unread line (raw_line null) opens no quote
+                                coalesce(
+                                    (length(raw_line) - length(replace(raw_line, '"', ''))) % 2, 0
+                                ) as opens_or_closes
                             from {{ raw_lines_relation }}
-                            where line_number > 1
+                            -- line 1 is the header; line 0 stands for a file that could not be read
+                            where line_number != 1
                         ) as data_lines
                     ) as quote_states
                 ) as started

@@ -25,6 +25,7 @@ parsed as (
         line_number,
         partition_date,
         raw_line,
+        read_problem,
         case when {{ json_is_valid('raw_line') }} then raw_line end as doc
     from raw_lines
 
@@ -37,6 +38,7 @@ extracted as (
         line_number,
         partition_date,
         raw_line,
+        read_problem,
         doc,
         {{ json_kind('doc') }} as doc_kind,
         nullif({{ json_text('doc', '$.touch_id') }}, '') as touch_id,
@@ -58,6 +60,8 @@ classified as (
     select
         *,
         case
+            -- A line or file the reader could not read (macros/raw/raw_lines.sql).
+            when read_problem is not null then read_problem
             when doc is null then 'malformed_json'
             when doc_kind != 'OBJECT' then 'not_an_object'
             when touch_id is null then 'missing_touch_id'

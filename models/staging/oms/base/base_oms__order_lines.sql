@@ -30,6 +30,7 @@ parsed as (
         line_number,
         partition_date,
         raw_line,
+        read_problem,
         {{ json_is_valid('raw_line') }} as is_valid_json
     from raw_lines
 
@@ -43,6 +44,7 @@ fragments as (
         line_number,
         partition_date,
         raw_line,
+        read_problem,
         is_valid_json,
         case when is_valid_json then {{ json_kind('raw_line') }} end as doc_kind,
         case
@@ -59,6 +61,7 @@ unpacked as (
         line_number,
         partition_date,
         raw_line,
+        read_problem,
         is_valid_json,
         doc_kind,
         {% for field in order_fields -%}
@@ -76,6 +79,7 @@ extracted as (
         line_number,
         partition_date,
         raw_line,
+        read_problem,
         is_valid_json,
         doc_kind,
         items_json,
@@ -104,6 +108,8 @@ classified as (
     select
         *,
         case
+            -- A line or file the reader could not read (macros/raw/raw_lines.sql).
+            when read_problem is not null then read_problem
             when not is_valid_json then 'malformed_json'
             when doc_kind != 'OBJECT' then 'not_an_object'
             when order_id is null then 'missing_order_id'
