@@ -77,7 +77,7 @@ dbt-test: $(INSTALLED)
 	$(BIN)/dbt parse --quiet; \
 	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest
 
-# Spark (README: "Running on Spark"): the tiny tier built on DuckDB and on a local Spark session,
+# Spark (docs/spark.md): the tiny tier built on DuckDB and on a local Spark session,
 # every mart compared. The metastore and warehouse live in the temporary folder too.
 test-spark: $(INSTALLED_SPARK) ## Build the tiny tier on local Spark and compare every mart with DuckDB
 	@command -v java >/dev/null || { echo "make test-spark needs Java 17 or newer on the PATH (pyspark 4)."; exit 1; }

@@ -1,4 +1,4 @@
-"""Run dbt on the `spark` target (README: "Running on Spark").
+"""Run dbt on the `spark` target (docs/spark.md).
 
     python -m orchestration.spark_dbt build            # any dbt command and flags
     python -m orchestration.spark_dbt build -s staging

@@ -3,7 +3,7 @@
     in the folder of the day it was received, so nothing in it happened later). The partition
     bounds the line, not a time the line itself claims, so a line dated 2099 throughout is still
     implausible. Null for a null time; for an unpartitioned source (null partition_date) only
-    the lower bound applies. The reason is `implausible_time` (README: "Rejects and their
+    the lower bound applies. The reason is `implausible_time` (docs/raw-landing.md: "Rejects and their
     reasons"); events also compare `time` with their own received_at. -#}
 {% macro is_implausible_time(column) -%}
     (

@@ -2,7 +2,7 @@
     repeated combination of `columns`, with row_count. Rows are grouped by a hash of the columns
     first, and only the rows whose hash occurs more than once are grouped by the columns
     themselves, so a hash collision is never reported as a repeat. Grouping one integer is
-    cheaper than grouping strings and dates (README: Benchmark). The query of the unique and
+    cheaper than grouping strings and dates (docs/benchmark.md). The query of the unique and
     unique_combination_of_columns tests (tests/generic). -#}
 {% macro repeated_keys(model, columns, where='true') -%}
 {%- set key = columns | join(', ') %}

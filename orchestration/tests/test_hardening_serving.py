@@ -26,7 +26,7 @@ from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import run_dbt
 from orchestration.tests.tiny_build import TinyBuild
 
-# The stable reader paths the README documents for BI.
+# The stable reader paths docs/orchestration.md documents for BI.
 SERVING_FILE = "warehouse_serving.duckdb"
 
 

@@ -2,7 +2,7 @@
 
 -- One row per data asset with its connectivity, flow and contribution scores (0-100) and value
 -- tier, as of the latest run. Each score is the weighted mean of its components (each 0-1), with
--- the weights in seeds/inventory/data_asset_score_weights.csv (README: "The data-asset inventory").
+-- the weights in seeds/inventory/data_asset_score_weights.csv (docs/inventory.md).
 -- The on-run-end hook appends these rows to the history `fct_data_asset_scores` reads.
 {%- set tiers = var('data_asset_value_tiers') %}
 with
