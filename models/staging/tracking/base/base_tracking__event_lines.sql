@@ -141,9 +141,11 @@ classified as (
             when event_name not in ({{ quoted_list(var('event_names')) }}) then 'unknown_event'
             when event_at is null and time_format = 'epoch_ms' then 'implausible_time'
             when event_at is null then 'bad_time'
-            when {{ is_implausible_time('event_at') }}
+            when
+                {{ is_implausible_time('event_at') }}
                 or {{ is_implausible_time('received_at') }}
-                or event_at > {{ dbt.dateadd('hour', var('future_tolerance_hours'), 'received_at') }}
+                or event_at
+                > {{ dbt.dateadd('hour', var('future_tolerance_hours'), 'received_at') }}
                 then 'implausible_time'
             when channel is null or channel not in ({{ quoted_list(var('event_channels')) }})
                 then 'unknown_channel'
