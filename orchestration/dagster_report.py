@@ -93,8 +93,7 @@ def report(target_dir: Path, home: Path) -> tuple[int, int] | None:
         return None
     manifest = json.loads(manifest_path.read_text())
     counts = [0, 0]
-    os.environ["DAGSTER_HOME"] = str(home)
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         for event in dagster_events(run_results, manifest):
             instance.report_runless_asset_event(event)
             counts[isinstance(event, dg.AssetCheckEvaluation)] += 1
