@@ -15,6 +15,8 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export GX_ANALYTICS_ENABLED := false
 export USER_ASSETS_RAW_DIR ?= data/raw
 export USER_ASSETS_DUCKDB_PATH ?= warehouse.duckdb
+# The Dagster instance `make ui` serves and `make build` reports to (absolute, as Dagster requires).
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 # Every deletion goes through orchestration/safe_paths.py: only what the project created (marked),
 # anything else refused by name (docs/safety.md). It needs no venv, so `make clean` works without one.
 SAFE_PATHS = "$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))" -m orchestration.safe_paths
@@ -43,8 +45,10 @@ install-spark: $(INSTALLED_SPARK) ## Add dbt-spark and pyspark (the `spark` targ
 data: $(INSTALLED) ## Generate the sample data (TIER=tiny|small|large, SEED=42) unless present
 	@$(BIN)/python -m orchestration.simulate --tier $(TIER) --seed $(SEED) --out "$(USER_ASSETS_RAW_DIR)" --keep-existing
 
-build: $(INSTALLED) ## dbt build (seeds, models, tests) on $USER_ASSETS_RAW_DIR
-	$(BIN)/dbt build
+# The results are then reported to the Dagster instance (orchestration/dagster_report.py), so
+# `make ui` shows every asset materialized and every check evaluated; dbt's exit status is kept.
+build: $(INSTALLED) ## dbt build (seeds, models, tests) on $USER_ASSETS_RAW_DIR; results shown in `make ui`
+	$(BIN)/dbt build; status=$$?; $(BIN)/python -m orchestration.dagster_report && exit $$status
 
 summary: $(INSTALLED) ## Print rows per layer and rejects per reason of the last build
 	@$(BIN)/python -m orchestration.summary
@@ -95,9 +99,9 @@ pytest: $(INSTALLED) ## pytest alone (builds its own tiny warehouse)
 
 # Dagster needs an absolute DAGSTER_HOME that exists; dagster_home/dagster.yaml turns telemetry off.
 ui: $(INSTALLED) ## Dagster UI on http://127.0.0.1:$(or $(UI_PORT),3000) (asset graph, runs, checks, schedules)
-	@mkdir -p dagster_home
+	@mkdir -p "$(DAGSTER_HOME)"
 	$(BIN)/dbt parse --quiet
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(or $(UI_PORT),3000)
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(or $(UI_PORT),3000)
 
 publish: $(INSTALLED) ## Publish the marts to serving/ for BI (refuses a failed build unless FORCE=1)
 	$(BIN)/python -m orchestration.serving $(if $(FORCE),--force)

@@ -16,15 +16,19 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
+from dagster_dbt import (
+    DbtCliResource,
+    dbt_assets,
+    get_asset_key_for_model,
+)
 
 from orchestration import serving, settings
-from orchestration.project import dbt_project
+from orchestration.project import TRANSLATOR, dbt_project
 from orchestration.quality.core import Subject
 from orchestration.quality.suites import SUBJECTS
 
@@ -42,38 +46,6 @@ RAW_FOLDERS = {
     "campaign_touches": "campaign_touches",
     "erasure_requests": "erasure_requests",
 }
-
-
-class WarehouseTranslator(DagsterDbtTranslator):
-    """Groups by layer and domain (`staging_tracking`, `marts_persons`, `seeds_identity`), owners
-    from `meta.owner`, sources as the raw landing's assets."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            if dbt_resource_props["source_name"] == "dbt_audit":  # the run history dbt writes itself
-                return dg.AssetKey(["audit", dbt_resource_props["name"]])
-            return dg.AssetKey(["raw", dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        return super().get_asset_key(dbt_resource_props)
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        kind = dbt_resource_props["resource_type"]
-        if kind == "seed":
-            return f"seeds_{fqn[1]}" if len(fqn) > 2 else "seeds"
-        if kind == "snapshot":
-            return "snapshots"
-        if len(fqn) > 3:
-            return f"{fqn[1]}_{fqn[2]}"
-        return fqn[1] if len(fqn) > 2 else "default"
-
-    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
-        owner = (dbt_resource_props.get("meta") or {}).get("owner") or (
-            dbt_resource_props.get("config", {}).get("meta") or {}
-        ).get("owner")
-        return [f"team:{owner}"] if owner else []
-
-
-TRANSLATOR = WarehouseTranslator()
 
 
 class DbtBuildConfig(dg.Config):

@@ -23,6 +23,18 @@ its last dbt result in the build's run history, audit.dbt_node_results, is a suc
 failed test); `--force` publishes anyway with a warning. A second publisher, or a build database
 held by a running dbt, fails at once with a message saying who holds what.
 
+In the DuckDB file the marts keep the schema dbt gives them: `marts.dim_persons` there is
+`marts.dim_persons` in dbt docs. For queries written against earlier copies, which held the marts in
+`main`, `main.<mart>` is a view of `marts.<mart>` (so `select * from dim_persons` still answers).
+Tables, views and columns carry the dbt descriptions as comments (dbt persists them on the build,
+`persist_docs`; this copies them), and every timestamp says it is UTC: a TIMESTAMP column or a
+column named `*_at` whose description does not mention UTC gets "(UTC)" appended. A mart with a
+period column gets a flag for BI filters, computed here because the copy is rewritten whole on
+every publish (in dbt it would rewrite the old rows of incremental marts on every new period):
+`is_latest_snapshot` (snapshot_date is the newest in the mart) and `is_latest_period` (period_end
+is). Parquet files cannot hold a schema: parquet/<mart>.parquet has the same columns as
+`marts.<mart>`, flags included; their descriptions are only in the DuckDB file.
+
 The DuckDB file is written in the storage format of DuckDB 1.4, so BI tools that embed an older
 DuckDB can open it. BI connects read-only, e.g. through SQLAlchemy and duckdb-engine:
 `duckdb:///<path>/serving/warehouse_serving.duckdb?access_mode=read_only`.
@@ -64,6 +76,8 @@ MARTS_SCHEMA = "marts"
 # `.warehouse_serving.duckdb.<pid>.tmp[.wal]` and `.parquet.<pid>.old`): removed under the lock.
 LEFTOVER_NAME = re.compile(r"^\.[\w.-]+\.\d+\.(tmp(\.wal)?|old)$")
 FAILED_STATUSES = ("error", "fail", "runtime error", "skipped")
+# A mart with this column gets this flag in the serving copy (module docstring).
+LATEST_FLAGS = {"snapshot_date": "is_latest_snapshot", "period_end": "is_latest_period"}
 
 log = logging.getLogger(__name__)
 
@@ -264,20 +278,52 @@ def write_version(con: duckdb.DuckDBPyConnection, marts: list[str], version: Pat
     parquet_dir.mkdir()
     database = version / SERVING_FILE
     counts: dict[str, int] = {}
+    build = con.execute("select current_database()").fetchone()[0]
+    docs = build_comments(con, build)
     con.execute(f"attach '{database}' as serving (storage_version '{STORAGE_VERSION}')")
+    # Names without a catalog inside view definitions must resolve in the serving file itself.
+    con.execute("use serving")
+    con.execute(f"create schema {MARTS_SCHEMA}")
+    con.execute("begin")
     for name in marts:
-        con.execute(f'create table serving.main."{name}" as select * from marts."{name}"')
-        counts[name] = con.execute(f'select count(*) from serving.main."{name}"').fetchone()[0]
-        con.execute(f"copy (select * from serving.main.\"{name}\") to '{parquet_dir / name}.parquet' (format parquet)")
+        table_comment, columns = docs.get(name, (None, []))
+        flags = [(LATEST_FLAGS[column], column) for column, _, _ in columns if column in LATEST_FLAGS]
+        source = f'"{build}".{MARTS_SCHEMA}."{name}"'
+        flag_columns = "".join(f", {column} = (select max({column}) from {source}) as {flag}" for flag, column in flags)
+        con.execute(f'create table {MARTS_SCHEMA}."{name}" as select *{flag_columns} from {source}')
+        con.execute(f'create view main."{name}" as select * from {MARTS_SCHEMA}."{name}"')
+        column_comments = [
+            (column, serving_comment(column, data_type, comment)) for column, data_type, comment in columns
+        ]
+        column_comments += [
+            (flag, f"True on the rows whose {column} is the latest in this table when it was published.")
+            for flag, column in flags
+        ]
+        for relation, kind in ((f'{MARTS_SCHEMA}."{name}"', "table"), (f'main."{name}"', "view")):
+            if table_comment:
+                con.execute(f"comment on {kind} {relation} is {sql_string(table_comment)}")
+            for column, comment in column_comments:
+                if comment:
+                    con.execute(f'comment on column {relation}."{column}" is {sql_string(comment)}')
+        counts[name] = con.execute(f'select count(*) from {MARTS_SCHEMA}."{name}"').fetchone()[0]
+    con.execute("commit")
+    for name in marts:
+        con.execute(
+            f"copy (select * from {MARTS_SCHEMA}.\"{name}\") to '{parquet_dir / name}.parquet' (format parquet)"
+        )
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute(
-        "create table serving.main._published"
-        " (table_name varchar, row_count bigint, published_at timestamp, version varchar)"
+        "create table main._published (table_name varchar, row_count bigint, published_at timestamp, version varchar)"
     )
     con.executemany(
-        "insert into serving.main._published values (?, ?, ?, ?)",
+        "insert into main._published values (?, ?, ?, ?)",
         [(name, count, published_at, version.name) for name, count in counts.items()],
     )
+    con.execute(
+        "comment on table main._published is"
+        " 'One row per mart in this serving copy: its rows, when it was published (UTC), the version.'"
+    )
+    con.execute(f'use "{build}"')
     con.execute("checkpoint serving")
     con.execute("detach serving")
     for path in [database, *parquet_dir.iterdir(), parquet_dir]:
@@ -285,6 +331,39 @@ def write_version(con: duckdb.DuckDBPyConnection, marts: list[str], version: Pat
     safe_paths.remove(version / IN_PROGRESS_MARK)
     fsync(version)
     return counts
+
+
+def build_comments(
+    con: duckdb.DuckDBPyConnection, build: str
+) -> dict[str, tuple[str | None, list[tuple[str, str, str | None]]]]:
+    """Per mart of the build: its comment and its columns in order (name, type, comment), as dbt
+    persisted the descriptions there (persist_docs)."""
+    tables = dict(
+        con.execute(
+            "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ?"
+            " union all select view_name, comment from duckdb_views() where database_name = ? and schema_name = ?",
+            [build, MARTS_SCHEMA, build, MARTS_SCHEMA],
+        ).fetchall()
+    )
+    columns: dict[str, list[tuple[str, str, str | None]]] = {}
+    for table, column, data_type, comment in con.execute(
+        "select table_name, column_name, data_type, comment from duckdb_columns()"
+        " where database_name = ? and schema_name = ? order by table_name, column_index",
+        [build, MARTS_SCHEMA],
+    ).fetchall():
+        columns.setdefault(table, []).append((column, data_type, comment))
+    return {name: (comment, columns.get(name, [])) for name, comment in tables.items()}
+
+
+def serving_comment(column: str, data_type: str, comment: str | None) -> str | None:
+    """The column's dbt description; a timestamp (by type, or named *_at) says it is UTC."""
+    if (data_type.upper().startswith("TIMESTAMP") or column.endswith("_at")) and "UTC" not in (comment or ""):
+        return f"{comment.rstrip()} (UTC)" if comment else "UTC."
+    return comment
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def switch_to(target_dir: Path, version: Path) -> None:

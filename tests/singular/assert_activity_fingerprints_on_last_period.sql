@@ -1,6 +1,9 @@
 -- int_person_period_activity keeps a person's input fingerprint on their row of the last period,
 -- the row an incremental run compares (macros/incremental/person_periods.sql), and on no other
 -- row. Returns the rows that break it.
+-- In Dagster a check of int_person_period_activity (meta.dagster.ref: a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'int_person_period_activity'}}}) }}
+
 with
 
 activity as (

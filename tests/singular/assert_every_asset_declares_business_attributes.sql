@@ -1,6 +1,10 @@
 -- Every source, seed, model, snapshot and exposure declares the five business attributes of the
 -- inventory in `meta` (folder defaults in dbt_project.yml, overrides in YAML) with a listed value.
 -- Returns one row per missing or unlisted attribute, naming the asset and its file.
+-- It reads the project, no table: the dependency below makes it a check of the inventory,
+-- dim_data_assets, in Dagster (a test must depend on the asset it checks).
+-- depends_on: {{ ref('dim_data_assets') }}
+
 {%- set allowed = {
     'domain': none,
     'owner': none,

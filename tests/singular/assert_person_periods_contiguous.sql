@@ -3,6 +3,9 @@
 -- their row of the table's last period (macros/incremental/person_periods.sql), which must exist.
 -- fct_lifecycle_stages copies the activity's periods; the transitions read both. Returns the
 -- persons with a gap, per table.
+-- In Dagster a check of fct_rfm_snapshots (meta.dagster.ref: a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_rfm_snapshots'}}}) }}
+
 with
 
 periods as (

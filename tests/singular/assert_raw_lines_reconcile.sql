@@ -12,6 +12,9 @@
 -- left out: numbering the events' lines costs more than counting them. A CSV record may span
 -- physical lines (a quoted line break, macros/raw/csv_lines.sql): for the CSV sources the raw
 -- lines equal the sum of the records' `physical_line_count`, and the rows are records.
+-- In Dagster a check of stg_tracking__events (meta.dagster.ref: a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'stg_tracking__events'}}}) }}
+
 {%- set sources = [
     {'name': 'events', 'source': ('tracking', 'events'), 'has_header': false,
      'staged': 'stg_tracking__events', 'rejects': 'stg_tracking__event_rejects',

@@ -3,6 +3,9 @@
 -- fct_person_tags (a handful of test persons may legitimately have no buyer, say), unless the
 -- raw source the tag needs (tag_registry.required_source) has no records: such a tag is not
 -- applicable. Returns the offending tag codes with what is wrong.
+-- In Dagster a check of fct_person_tags (meta.dagster.ref: a test of several models needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_person_tags'}}}) }}
+
 with
 
 registry as (
