@@ -91,6 +91,10 @@ def _recorded_by_truth(folder: Path, truth: Path | str | None = None) -> Path | 
     return None
 
 
+def _truth_of(marker: Path) -> Path:
+    return marker.parent
+
+
 def simulator_manifest(path: Path) -> dict | None:
     """The simulator's ground-truth manifest at `path`, or None if it is not one."""
     try:
@@ -102,13 +106,9 @@ def simulator_manifest(path: Path) -> dict | None:
     return None
 
 
-def _is_previous_sample(folder: Path, truth: Path | str | None = None) -> bool:
-    """A sample written by the simulator before the marker existed (see the module docstring)."""
-    if not folder.is_dir():
-        return False
-    own = simulator_manifest(folder / "manifest.json")
-    if own is not None:  # a truth folder
-        return all(p.name == "manifest.json" or p.suffix == ".parquet" for p in folder.iterdir())
+def _holds_only_the_sample(folder: Path, truth: Path | str | None = None) -> bool:
+    """A raw folder holds exactly the files the simulator's manifest lists, per source: none of a
+    user's files were added to it (a file dropped into a generated landing folder is not ours)."""
     manifest = next(
         (m for t in _truth_candidates(folder, truth) if (m := simulator_manifest(t / "manifest.json"))), None
     )
@@ -124,15 +124,36 @@ def _is_previous_sample(folder: Path, truth: Path | str | None = None) -> bool:
     return True
 
 
+def _is_previous_sample(folder: Path, truth: Path | str | None = None) -> bool:
+    """A sample written by the simulator before the marker existed (see the module docstring)."""
+    if not folder.is_dir():
+        return False
+    own = simulator_manifest(folder / "manifest.json")
+    if own is not None:  # a truth folder
+        return all(p.name == "manifest.json" or p.suffix == ".parquet" for p in folder.iterdir())
+    return _holds_only_the_sample(folder, truth)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """`path` resolves inside `folder` (no symbolic link leads it out)."""
+    real, base = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return real == base or base in real.parents
+
+
 def owner(path: Path | str, truth: Path | str | None = None) -> str | None:
     """Why `path` is the project's, or None when it is not. `truth`: the ground-truth folder of a
     raw folder at `path` or above it, when it is not 'truth' beside it."""
     path = Path(os.path.abspath(path))
     for folder in (path, *path.parents):
         if (folder / MARKER).is_file():
-            return f"generated (marker {folder / MARKER})"
+            # A link inside a generated folder that leads out of it leads to somebody else's files.
+            return f"generated (marker {folder / MARKER})" if _within(path, folder) else None
         if marker := _recorded_by_truth(folder, truth):
-            return f"generated raw folder (marker {marker})"
+            # The landing folder cannot carry a marker of its own, so its content is checked
+            # against the sample's manifest: a file a user added makes it not (only) ours.
+            if _within(path, folder) and _holds_only_the_sample(folder, _truth_of(marker)):
+                return f"generated raw folder (marker {marker})"
+            return None
     real, project = Path(os.path.realpath(path)), Path(os.path.realpath(PROJECT_DIR))
     for name in BUILD_OUTPUTS:
         place = project / name

@@ -69,7 +69,8 @@ LOCK_FILE = ".publish.lock"
 PUBLISHER_MARK = ".serving-version"
 # Present while a version is being written: a version carrying it is incomplete.
 IN_PROGRESS_MARK = ".in-progress"
-KEEP_VERSIONS = 3
+# Complete versions kept for readers that still have one open (each is a full copy of the marts).
+KEEP_VERSIONS = max(1, int(os.environ.get("USER_ASSETS_SERVING_KEEP_VERSIONS", "2")))
 STORAGE_VERSION = "v1.4.0"
 MARTS_SCHEMA = "marts"
 # The publisher's temporary names in serving/ (`.<name>.<pid>.tmp` symlinks, the old layout's
@@ -235,6 +236,23 @@ def build_problems(con: duckdb.DuckDBPyConnection, catalog: str, present: set[st
     }
     if not {"dbt_node_results", "dbt_invocations"} <= audit:
         return [*problems, "it has no dbt run history (audit.dbt_node_results): build it with `dbt build`"]
+    if "dbt_run_starts" in audit:
+        # The newest run that started but never reached its on-run-end hook (killed, out of
+        # memory) may have rebuilt some marts and not others.
+        unfinished = con.execute(
+            """
+            select s.command, s.run_started_at, s.invocation_id
+            from audit.dbt_run_starts as s
+            left join audit.dbt_invocations as i on s.invocation_id = i.invocation_id
+            where i.invocation_id is null
+                and s.run_started_at >= (select max(run_started_at) from audit.dbt_run_starts)
+            """
+        ).fetchall()
+        problems += [
+            f"`dbt {command}` started at {started:%Y-%m-%d %H:%M:%S} UTC (invocation {invocation}) did not finish:"
+            " its marts may be partly rebuilt"
+            for command, started, invocation in unfinished
+        ]
     last = dict(
         con.execute(
             """

@@ -55,5 +55,24 @@ def pii_salt_is_default() -> bool:
     return not os.environ.get("USER_ASSETS_PII_SALT")
 
 
+# Spark substitutes ${env:USER_ASSETS_PII_SALT} into the SQL text before parsing it
+# (orchestration/spark_dbt.py): a quote would end the literal (and Spark's parse error would print
+# the statement, salt included), a backslash is unescaped and ${ substituted again, so keys would
+# differ from DuckDB's. The salt is kept to characters that mean nothing there, on both engines.
+UNSAFE_SALT_CHARACTERS = ("'", '"', "\\", "${", "\n", "\r")
+
+
+class UnsafeSaltError(ValueError):
+    """USER_ASSETS_PII_SALT holds a character the SQL engines would interpret."""
+
+
 def pii_salt() -> str:
-    return os.environ.get("USER_ASSETS_PII_SALT") or DEFAULT_PII_SALT
+    salt = os.environ.get("USER_ASSETS_PII_SALT") or DEFAULT_PII_SALT
+    if any(bad in salt for bad in UNSAFE_SALT_CHARACTERS):
+        # The message names the setting, never the value.
+        raise UnsafeSaltError(
+            "USER_ASSETS_PII_SALT contains a quote, backslash, line break or '${', which Spark's SQL"
+            " substitution would interpret (different keys, or the salt printed in an error). Choose a"
+            " salt of letters, digits and punctuation such as -_.:+/=, e.g. from `openssl rand -base64 32`."
+        )
+    return salt

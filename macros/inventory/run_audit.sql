@@ -13,6 +13,8 @@
 {#- (name, type) of each audit table, written once for the create and the insert. -#}
 {% macro audit_table_columns() -%}
     {{ return({
+        'dbt_run_starts': [
+            ('invocation_id', 'string'), ('command', 'string'), ('run_started_at', 'timestamp')],
         'dbt_invocations': [
             ('invocation_id', 'string'), ('command', 'string'), ('target_name', 'string'),
             ('dbt_version', 'string'), ('run_started_at', 'timestamp'), ('run_completed_at', 'timestamp'),
@@ -73,6 +75,23 @@
         {%- do run_query('create table if not exists ' ~ audit_relation(table)
             ~ ' (' ~ column_list | join(', ') ~ ') using parquet') -%}
     {%- endfor -%}
+{%- endmacro %}
+
+
+{#- on-run-start hook: one row in audit.dbt_run_starts per invocation that can change tables. A
+    start without its dbt_invocations row (written at the end) is a run that did not finish (killed,
+    out of memory): `make publish` refuses its partly rebuilt marts (orchestration/serving.py). -#}
+{% macro record_run_start() -%}
+    {%- if execute and flags.WHICH in ['build', 'run', 'test', 'seed', 'snapshot'] -%}
+        {%- set sql = 'insert into ' ~ audit_relation('dbt_run_starts') ~ '\n'
+            ~ inline_table(audit_table_columns()['dbt_run_starts'], [[
+                invocation_id, flags.WHICH, run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')]]) -%}
+        {%- if target.type == 'spark' -%}
+            {%- do run_query(sql) -%}
+        {%- else -%}
+            {{ return(sql) }}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -250,3 +250,36 @@ def test_every_deletion_goes_through_safe_paths() -> None:
         and re.search(r"rmtree\(|\.unlink\(|os\.remove\(|os\.rmdir\(", path.read_text())
     ]
     assert offenders == [], offenders
+
+
+def test_a_file_a_user_adds_to_a_generated_landing_folder_is_never_deleted(tmp_path: Path) -> None:
+    """The landing folder cannot carry a marker (the contract allows only source folders), so what
+    it holds is checked against the sample's manifest: bring-your-own-data into data/raw after
+    `make data` makes the folder no longer only ours, and make clean-data refuses it."""
+    raw = tmp_path / "data" / "raw"
+    env = {"USER_ASSETS_RAW_DIR": str(raw)}
+    assert make("data", "TIER=tiny", "SEED=3", **env).returncode == 0
+    export = raw / "crm_members" / "dt=2026-03-02" / "real_export.csv"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    export.write_text("member_id,updated_at\nM-REAL-1,2026-03-02 10:00:00\n")
+    cleaned = make("clean-data", **env)
+    assert cleaned.returncode != 0
+    assert str(raw) in cleaned.stderr
+    assert export.read_text().startswith("member_id")
+    again = make("data", "TIER=small", "SEED=3", **env)  # another tier regenerates: refused too
+    assert again.returncode != 0 and export.is_file()
+
+
+def test_a_link_out_of_a_generated_folder_is_not_followed(tmp_path: Path) -> None:
+    """bench/work/<tier>/raw linked to a shared landing folder: deleting under the link would
+    delete somebody else's files."""
+    from orchestration import safe_paths
+
+    work, shared = tmp_path / "work", tmp_path / "shared_landing"
+    safe_paths.mark(work, creator="test")
+    (shared / "events").mkdir(parents=True)
+    (shared / "events" / "part-0.jsonl").write_text("{}\n")
+    (work / "raw").symlink_to(shared)
+    with pytest.raises(safe_paths.NotOurs):
+        safe_paths.remove(work / "raw" / "events")
+    assert (shared / "events" / "part-0.jsonl").is_file()

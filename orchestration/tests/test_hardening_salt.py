@@ -234,3 +234,24 @@ def test_a_database_in_a_missing_folder_fails_within_seconds(tmp_path: Path) -> 
     assert "does not exist" in output
     assert "Traceback" not in output
     assert not database.parent.exists()
+
+
+@pytest.mark.parametrize("salt", ["it's", 'say "x"', "back\\slash", "a${env:HOME}b", "two\nlines"])
+def test_a_salt_the_sql_engines_would_interpret_is_refused_without_echoing_it(
+    salt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spark substitutes the salt into the SQL text: a quote ends the literal (and Spark's parse
+    error prints the statement), a backslash is unescaped, ${ is substituted again."""
+    from orchestration import settings
+
+    monkeypatch.setenv("USER_ASSETS_PII_SALT", salt)
+    with pytest.raises(settings.UnsafeSaltError) as refused:
+        settings.pii_salt()
+    assert salt not in str(refused.value) and "USER_ASSETS_PII_SALT" in str(refused.value)
+
+
+def test_a_plain_strong_salt_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration import settings
+
+    monkeypatch.setenv("USER_ASSETS_PII_SALT", "k3Y+/z=Qx-_.:9")
+    assert settings.pii_salt() == "k3Y+/z=Qx-_.:9"

@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.tests.dbt_helpers import DBT, dbt_env, run_dbt
 from orchestration.tests.tiny_build import TinyBuild
 
 # The stable reader paths docs/orchestration.md documents for BI.
@@ -243,8 +243,14 @@ def test_a_second_publisher_is_locked_out_with_a_clear_message(builds: dict[str,
     expected = {name: mart_counts(database) for name, database in builds.items()}
     first = start_publish(builds["full"], target)
     deadline = time.monotonic() + 60
-    # Wait until the first publisher has written something, then freeze it mid-publish.
-    while not any(path.is_file() and path.stat().st_size > 0 for path in target.rglob("*")):
+    # Wait until the first publisher holds the lock (its PID is in the lock file) and has started
+    # a version, then freeze it mid-publish.
+    lock = target / ".publish.lock"
+
+    def holds_the_lock() -> bool:
+        return lock.is_file() and lock.read_text().strip() == str(first.pid) and (target / "versions").is_dir()
+
+    while not holds_the_lock():
         assert first.poll() is None and time.monotonic() < deadline, "the first publish ended too early"
         time.sleep(0.01)
     first.send_signal(signal.SIGSTOP)
@@ -297,6 +303,32 @@ def test_a_failed_or_partial_build_is_refused_unless_forced(tiny: TinyBuild, tmp
     assert "WARNING" in forced.stderr and "dim_persons" in forced.stderr
     after = what_readers_see(target)
     assert "dim_persons" not in after and set(after) == set(before) - {"dim_persons"}
+
+
+def test_a_build_killed_midway_is_refused(tiny: TinyBuild, tmp_path: Path) -> None:
+    """kill -9 of `dbt run` once it has started its models: its on-run-end hook never records the
+    run, so the audit alone cannot tell that some marts were rebuilt and others not."""
+    killed = copy_build(tiny, tmp_path / "killed")
+
+    run = subprocess.Popen(
+        [str(DBT), "run", "-s", "int_as_of_date+"],
+        cwd=PROJECT_DIR,
+        env=dbt_env(tiny.raw, killed.parent),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        for line in run.stdout:
+            if " START " in line and "marts." in line:
+                break
+            assert time.monotonic() < deadline, "dbt never started a mart"
+    finally:
+        run.kill()
+        run.wait()
+    refused = run_publish(killed, tmp_path / "serving")
+    assert refused.returncode != 0, "a build killed midway was published"
+    assert "did not finish" in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
 
 
 def test_make_publish_force_passes_the_flag() -> None:

@@ -123,6 +123,18 @@ def test_tags_of_an_absent_source_are_not_applicable(events_only) -> None:
     assert {tag for tag, applicable in rows.items() if not applicable} >= CRM_TAGS
     assert rows["lifecycle_stage"] is True
     assert rows["churn_risk"] is False  # an order tag, and there are no orders
+    other = {
+        (area, item): applicable
+        for area, item, applicable in con.execute(
+            "select coverage_area, item, is_applicable from marts.fct_user_asset_coverage"
+            " where coverage_area != 'tag'"
+        ).fetchall()
+    }
+    # Reachability needs the CRM's consent, the member id the CRM itself.
+    assert not any(applicable for (area, _), applicable in other.items() if area == "reachable_channel")
+    assert other[("identifier_type", "member_id")] is False
+    assert other[("identifier_type", "device_id")] is True
+    assert other[("profile_field", "city")] is False
 
 
 def test_tag_registry_test_passes_without_crm_or_orders(events_only) -> None:

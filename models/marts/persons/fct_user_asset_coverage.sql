@@ -85,7 +85,11 @@ person_counts as (
             'identifier_type' as coverage_area,
             '{{ identifier_type }}' as item,
             sum(case when {{ identifier_type }}_count > 0 then 1 else 0 end) as persons,
-            cast(null as {{ dbt.type_string() }}) as required_source
+            {% if identifier_type == 'member_id' -%}
+                'crm_members'
+            {%- else -%}
+                cast(null as {{ dbt.type_string() }})
+            {%- endif %} as required_source
         from persons
         union all
     {%- endfor %}
@@ -94,7 +98,8 @@ person_counts as (
             'reachable_channel' as coverage_area,
             '{{ channel }}' as item,
             sum(case when can_{{ channel }} then 1 else 0 end) as persons,
-            cast(null as {{ dbt.type_string() }}) as required_source
+            -- reachability needs the CRM's marketing consent
+            'crm_members' as required_source
         from persons
         union all
     {%- endfor %}
@@ -102,7 +107,7 @@ person_counts as (
         'reachable_channel' as coverage_area,
         'any' as item,
         sum(case when reachable_channel_count > 0 then 1 else 0 end) as persons,
-        cast(null as {{ dbt.type_string() }}) as required_source
+        'crm_members' as required_source
     from persons
     union all
     {%- for field in crm_fields + event_fields %}
