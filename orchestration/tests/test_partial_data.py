@@ -126,8 +126,7 @@ def test_tags_of_an_absent_source_are_not_applicable(events_only) -> None:
     other = {
         (area, item): applicable
         for area, item, applicable in con.execute(
-            "select coverage_area, item, is_applicable from marts.fct_user_asset_coverage"
-            " where coverage_area != 'tag'"
+            "select coverage_area, item, is_applicable from marts.fct_user_asset_coverage where coverage_area != 'tag'"
         ).fetchall()
     }
     # Reachability needs the CRM's consent, the member id the CRM itself.
