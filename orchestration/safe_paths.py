@@ -140,9 +140,11 @@ def _within(path: Path, folder: Path) -> bool:
     return real == base or base in real.parents
 
 
-def owner(path: Path | str, truth: Path | str | None = None) -> str | None:
+def owner(path: Path | str, truth: Path | str | None = None, strict: bool = True) -> str | None:
     """Why `path` is the project's, or None when it is not. `truth`: the ground-truth folder of a
-    raw folder at `path` or above it, when it is not 'truth' beside it."""
+    raw folder at `path` or above it, when it is not 'truth' beside it. `strict` (to delete): a
+    generated landing folder must hold only the sample's files; to write into it (one more
+    simulated day) being recorded by its truth marker is enough."""
     path = Path(os.path.abspath(path))
     for folder in (path, *path.parents):
         if (folder / MARKER).is_file():
@@ -151,7 +153,7 @@ def owner(path: Path | str, truth: Path | str | None = None) -> str | None:
         if marker := _recorded_by_truth(folder, truth):
             # The landing folder cannot carry a marker of its own, so its content is checked
             # against the sample's manifest: a file a user added makes it not (only) ours.
-            if _within(path, folder) and _holds_only_the_sample(folder, _truth_of(marker)):
+            if _within(path, folder) and (not strict or _holds_only_the_sample(folder, _truth_of(marker))):
                 return f"generated raw folder (marker {marker})"
             return None
     real, project = Path(os.path.realpath(path)), Path(os.path.realpath(PROJECT_DIR))
@@ -226,7 +228,7 @@ def remove(*paths: Path | str, warehouses: Iterable[Path | str] = (), truth: Pat
 def _write_refusal(folder: Path, truth: Path | str | None = None) -> str | None:
     if folder.exists() and not folder.is_dir():
         return f"{folder} is a file, not a folder."
-    if folder.is_dir() and any(folder.iterdir()) and not owner(folder, truth):
+    if folder.is_dir() and any(folder.iterdir()) and not owner(folder, truth, strict=False):
         return (
             f"{folder} holds files the User Asset Warehouse did not create (no {MARKER} for it): it "
             "writes only into a new or empty folder, or one it generated before."

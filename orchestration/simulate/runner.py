@@ -89,7 +89,7 @@ def existing_sample_tier(out: Path, truth: Path | None = None) -> str | None:
     """The tier of the generated sample already in `out` (with its truth), or None."""
     truth = Path(truth) if truth else default_truth_dir(out)
     manifest = safe_paths.simulator_manifest(truth / "manifest.json")
-    if manifest is None or not safe_paths.owner(out, truth) or not safe_paths.owner(truth):
+    if manifest is None or not safe_paths.owner(out, truth, strict=False) or not safe_paths.owner(truth):
         return None
     return manifest["tier"]
 
