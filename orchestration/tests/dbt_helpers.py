@@ -56,3 +56,18 @@ def compiled_sql(target: Path, model: str) -> str:
     paths = [path for path in (target / "compiled").rglob(f"{model}.sql") if path.parent.suffix != ".yml"]
     assert len(paths) == 1, paths
     return paths[0].read_text()
+
+
+def run_compiled(con, compiled: str, sql: str = "{compiled}") -> list[tuple]:
+    """Runs SQL built around a model's or test's compiled SQL on `con`. Compiled SQL that reads
+    raw files refers to the temporary tables its run filled (raw_scan_<table>, macros/raw/
+    raw_lines.sql) and shows each one's scan as a comment just before: those scans are run first."""
+    import re
+
+    scans = re.findall(
+        r"-- Read while compiling[^\n]*\n((?:\s*--[^\n]*\n)+?)\s*select \* from (raw_scan_\w+)", compiled
+    )
+    for commented, table in scans:
+        scan = "\n".join(line.strip()[3:] if line.strip().startswith("-- ") else "" for line in commented.splitlines())
+        con.execute(f"create or replace temp table {table} as {scan}")
+    return con.execute(sql.format(compiled=compiled)).fetchall()

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import compiled_sql, run_dbt
+from orchestration.tests.dbt_helpers import compiled_sql, run_compiled, run_dbt
 from orchestration.tests.tiny_build import TinyBuild
 
 TEST = "assert_raw_lines_reconcile"
@@ -42,10 +42,11 @@ def project_with(tmp_path: Path, lines_filter: str) -> Path:
 def reconciled_event_lines(work: Path) -> tuple[int, int]:
     """(raw lines, lines rows) of the events in the partitions the last run of the test read."""
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-        rows = con.execute(
-            f"select raw_line_count, line_count_from_partition from ({compiled_sql(work / 'target', TEST)})"
-            " where source_name = 'events'"
-        ).fetchall()
+        rows = run_compiled(
+            con,
+            compiled_sql(work / "target", TEST),
+            "select raw_line_count, line_count_from_partition from ({compiled}) where source_name = 'events'",
+        )
     assert len(rows) == 1, rows
     return rows[0]
 
