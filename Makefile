@@ -79,7 +79,7 @@ dbt-test: $(INSTALLED)
 	USER_ASSETS_RAW_DIR="$$work/raw" USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" \
 		DBT_TARGET_PATH="$$work/target" DBT_LOG_PATH="$$work/logs" $(BIN)/dbt build; \
 	$(BIN)/dbt parse --quiet; \
-	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest
+	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest -n 2 --dist loadfile
 
 # Spark (docs/spark.md): the tiny tier built on DuckDB and on a local Spark session,
 # every mart compared. The metastore and warehouse live in the temporary folder too.
