@@ -91,10 +91,6 @@ def _recorded_by_truth(folder: Path, truth: Path | str | None = None) -> Path | 
     return None
 
 
-def _truth_of(marker: Path) -> Path:
-    return marker.parent
-
-
 def simulator_manifest(path: Path) -> dict | None:
     """The simulator's ground-truth manifest at `path`, or None if it is not one."""
     try:
@@ -153,7 +149,7 @@ def owner(path: Path | str, truth: Path | str | None = None, strict: bool = True
         if marker := _recorded_by_truth(folder, truth):
             # The landing folder cannot carry a marker of its own, so its content is checked
             # against the sample's manifest: a file a user added makes it not (only) ours.
-            if _within(path, folder) and (not strict or _holds_only_the_sample(folder, _truth_of(marker))):
+            if _within(path, folder) and (not strict or _holds_only_the_sample(folder, marker.parent)):
                 return f"generated raw folder (marker {marker})"
             return None
     real, project = Path(os.path.realpath(path)), Path(os.path.realpath(PROJECT_DIR))

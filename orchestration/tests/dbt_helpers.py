@@ -71,3 +71,25 @@ def run_compiled(con, compiled: str, sql: str = "{compiled}") -> list[tuple]:
         scan = "\n".join(line.strip()[3:] if line.strip().startswith("-- ") else "" for line in commented.splitlines())
         con.execute(f"create or replace temp table {table} as {scan}")
     return con.execute(sql.format(compiled=compiled)).fetchall()
+
+
+# Every raw source's lines model (every non-blank raw line with its fate).
+LINES_MODELS = {
+    "events": "base_tracking__event_lines",
+    "orders": "base_oms__order_lines",
+    "crm_members": "base_crm__member_lines",
+    "campaign_touches": "base_marketing__campaign_touch_lines",
+    "erasure_requests": "base_privacy__erasure_request_lines",
+}
+
+
+def line_fates(con, where: str) -> dict[tuple[str, int], str]:
+    """(file_name, line_number) -> reject reason, or `accepted` / `duplicate`, of the lines of
+    every lines model that match `where`."""
+    fates = {}
+    for model in LINES_MODELS.values():
+        for file_name, line_number, status, reason in con.execute(
+            f"select file_name, line_number, line_status, reject_reason from staging.{model} where {where}"
+        ).fetchall():
+            fates[(file_name, line_number)] = reason if status == "rejected" else status
+    return fates

@@ -180,23 +180,15 @@ def write_resent(raw: Path, day: str, texts: dict[str, str]) -> None:
         (folder / RESENT_FILES[source][1]).write_text(text, encoding="utf-8")
 
 
-def test_a_copy_landing_after_the_cutoff_is_a_duplicate_as_in_a_full_build(tiny: TinyBuild, tmp_path: Path) -> None:
-    """A change accepted in a partition an incremental run keeps (before its cutoff) that lands
-    again in a new partition is a duplicate there, as a full build would classify it: the
-    history check of the incremental line models, which the simulator's data never needs."""
-    models = {
-        "events": ("base_tracking__event_lines", "part-0.jsonl"),
-        "orders": ("base_oms__order_lines", "part-0.jsonl"),
-        "crm_members": ("base_crm__member_lines", "part-0.csv"),
-        "campaign_touches": ("base_marketing__campaign_touch_lines", "part-0.jsonl"),
-    }
+def assert_resent_copies_are_duplicates_in_both_paths(tiny: TinyBuild, tmp_path: Path, texts: dict[str, str]) -> None:
+    """Lands `texts` (source -> raw lines, RESENT_FILES) in a new partition of a copy of the tiny
+    raw folder and runs the line models on copies of the tiny build, incrementally and with
+    --full-refresh: each landed line is a duplicate in both, and the two give the same tables."""
+    day = "2026-04-01"
     raw = tmp_path / "raw"
     shutil.copytree(tiny.raw, raw)
-    for source, (model, file_name) in models.items():
-        copy = accepted_raw_line(raw, tiny.database, model, FIRST_CUTOFF)
-        (raw / source / "dt=2026-04-01").mkdir()
-        (raw / source / "dt=2026-04-01" / file_name).write_text(copy, encoding="utf-8")
-    lines_models = [model for model, _ in models.values()]
+    write_resent(raw, day, texts)
+    lines_models = [RESENT_FILES[source][0] for source in texts]
 
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     for work, extra in ((incremental, []), (full, ["--full-refresh"])):
@@ -205,11 +197,25 @@ def test_a_copy_landing_after_the_cutoff_is_a_duplicate_as_in_a_full_build(tiny:
         result = run_dbt(["run", "-s", *lines_models, *extra], raw, work)
         assert result.returncode == 0, result.stdout[-4000:]
 
-    with duckdb.connect(str(incremental / "warehouse.duckdb"), read_only=True) as con:
-        for model in lines_models:
-            (status,) = con.execute(
-                f"select line_status from staging.{model} where partition_date = date '2026-04-01'"
-            ).fetchone()
-            assert status == "duplicate", model
+    for work in (incremental, full):
+        with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+            for source in texts:
+                model, file_name = RESENT_FILES[source]
+                statuses = con.execute(
+                    f"select distinct line_status from staging.{model} where file_name = ?",
+                    [f"{source}/dt={day}/{file_name}"],
+                ).fetchall()
+                assert statuses == [("duplicate",)], (work.name, model)
     tables = [f"staging.{model}" for model in lines_models]
     assert differing_tables(incremental / "warehouse.duckdb", full / "warehouse.duckdb", tables) == []
+
+
+def test_a_copy_landing_after_the_cutoff_is_a_duplicate_as_in_a_full_build(tiny: TinyBuild, tmp_path: Path) -> None:
+    """A change accepted in a partition an incremental run keeps (before its cutoff) that lands
+    again in a new partition is a duplicate there, as a full build would classify it: the
+    history check of the incremental line models, which the simulator's data never needs."""
+    copies = {
+        source: accepted_raw_line(tiny.raw, tiny.database, model, FIRST_CUTOFF)
+        for source, (model, _) in RESENT_FILES.items()
+    }
+    assert_resent_copies_are_duplicates_in_both_paths(tiny, tmp_path, copies)

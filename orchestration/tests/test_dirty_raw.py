@@ -19,20 +19,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.tests.dbt_helpers import build_or_fail
+from orchestration.tests.dbt_helpers import LINES_MODELS, build_or_fail, line_fates
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RAW = FIXTURES / "dirty_raw"
 CHECKER = Path(__file__).parents[2] / "tools" / "check_raw_contract.py"
 SALT = "test-salt-not-secret"
-# Where raw phones and e-mails may be: the raw lines themselves, and the blocklist of test numbers.
-BASE_MODELS = {
-    "events": "base_tracking__event_lines",
-    "orders": "base_oms__order_lines",
-    "crm_members": "base_crm__member_lines",
-    "campaign_touches": "base_marketing__campaign_touch_lines",
-    "erasure_requests": "base_privacy__erasure_request_lines",
-}
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +45,7 @@ def key(identifier_type: str, normalised: str) -> str:
 
 
 def test_every_bad_line_has_its_expected_reason(warehouse: duckdb.DuckDBPyConnection) -> None:
-    actual = {}
-    for model in BASE_MODELS.values():
-        for file_name, line_number, status, reason in warehouse.execute(
-            f"select file_name, line_number, line_status, reject_reason from staging.{model}"
-            " where line_status != 'accepted'"
-        ).fetchall():
-            actual[(file_name, line_number)] = reason if status == "rejected" else status
-    assert actual == expected_fates()
+    assert line_fates(warehouse, "line_status != 'accepted'") == expected_fates()
 
 
 def test_rejects_models_keep_raw_text_and_reason(warehouse: duckdb.DuckDBPyConnection) -> None:
@@ -100,7 +85,7 @@ def test_the_contract_checker_and_the_warehouse_count_the_same_lines(
     json_sources = ("events", "orders", "campaign_touches")
     checked = {row.split()[0]: int(row.split()[2]) for row in report[1:] if row.split()[0] in json_sources}
     counted = {
-        source: warehouse.execute(f"select count(*) from staging.{BASE_MODELS[source]}").fetchone()[0]
+        source: warehouse.execute(f"select count(*) from staging.{LINES_MODELS[source]}").fetchone()[0]
         for source in json_sources
     }
     assert checked == counted

@@ -19,18 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.tests.dbt_helpers import LINES_MODELS, line_fates, run_dbt
 from orchestration.tests.tiny_build import TinyBuild
 
 # A marker in every damaged line: it must never show up in dbt's output or logs.
 MARK = "SECRET-RAW-CONTENT"
-BASE_MODELS = {
-    "events": "base_tracking__event_lines",
-    "orders": "base_oms__order_lines",
-    "crm_members": "base_crm__member_lines",
-    "campaign_touches": "base_marketing__campaign_touch_lines",
-    "erasure_requests": "base_privacy__erasure_request_lines",
-}
 
 
 def good_event(template: str, event_id: str) -> bytes:
@@ -139,14 +132,8 @@ def test_each_damage_is_the_documented_reject_naming_the_file(damaged) -> None:
     _, build, expected, result = damaged
     assert result.returncode == 0, result.stdout[-6000:]
     con = duckdb.connect(str(build / "warehouse.duckdb"), read_only=True)
-    actual = {}
-    for model in BASE_MODELS.values():
-        for file_name, line_number, status, reason in con.execute(
-            f"select file_name, line_number, line_status, reject_reason from staging.{model}"
-            " where file_name similar to '.*(latin1|big|ctrl|cr|x)\\.(jsonl|csv)|.*part-9\\.jsonl\\.gz'"
-        ).fetchall():
-            actual[(file_name, line_number)] = reason if status == "rejected" else status
-    assert actual == expected
+    damaged_files = "file_name similar to '.*(latin1|big|ctrl|cr|x)\\.(jsonl|csv)|.*part-9\\.jsonl\\.gz'"
+    assert line_fates(con, damaged_files) == expected
     # The staged rejects carry them too.
     (rejects,) = con.execute(
         "select count(*) from staging.stg_tracking__event_rejects"
@@ -160,7 +147,7 @@ def test_nothing_else_is_lost(damaged) -> None:
     assert result.returncode == 0, result.stdout[-6000:]
     con = duckdb.connect(str(build / "warehouse.duckdb"), read_only=True)
     counted = {}
-    for model in BASE_MODELS.values():
+    for model in LINES_MODELS.values():
         for file_name, lines in con.execute(
             f"select file_name, count(*) from staging.{model} group by file_name"
         ).fetchall():

@@ -16,18 +16,15 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
+from orchestration.tests.dbt_helpers import build_or_fail
 from orchestration.tests.test_day_by_day import (
     FIRST_CUTOFF,
-    RESENT_FILES,
     accepted_raw_line,
+    assert_resent_copies_are_duplicates_in_both_paths,
     resent_with_changes,
-    write_resent,
 )
-from orchestration.tests.test_tiny_build import differing_tables
 from orchestration.tests.tiny_build import TinyBuild
 
-NEW_DAY = "2026-04-01"
 # The tiny tier's newest partition: everything it holds happened before the end of this day.
 NEWEST_DAY = "2026-03-31"
 
@@ -35,28 +32,9 @@ NEWEST_DAY = "2026-03-31"
 def test_a_resent_copy_with_changed_content_loses_to_the_accepted_one_in_both_paths(
     tiny: TinyBuild, tmp_path: Path
 ) -> None:
-    raw = tmp_path / "raw"
-    shutil.copytree(tiny.raw, raw)
-    write_resent(raw, NEW_DAY, resent_with_changes(tiny.raw, tiny.database, before=FIRST_CUTOFF))
-    lines_models = [model for model, _ in RESENT_FILES.values()]
-
-    incremental, full = tmp_path / "incremental", tmp_path / "full"
-    for work, extra in ((incremental, []), (full, ["--full-refresh"])):
-        work.mkdir()
-        shutil.copy(tiny.database, work / "warehouse.duckdb")
-        result = run_dbt(["run", "-s", *lines_models, *extra], raw, work)
-        assert result.returncode == 0, result.stdout[-4000:]
-
-    for work in (incremental, full):
-        with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-            for source, (model, file_name) in RESENT_FILES.items():
-                (status,) = con.execute(
-                    f"select line_status from staging.{model} where file_name = ?",
-                    [f"{source}/dt={NEW_DAY}/{file_name}"],
-                ).fetchone()
-                assert status == "duplicate", (work.name, model)
-    tables = [f"staging.{model}" for model in lines_models]
-    assert differing_tables(incremental / "warehouse.duckdb", full / "warehouse.duckdb", tables) == []
+    assert_resent_copies_are_duplicates_in_both_paths(
+        tiny, tmp_path, resent_with_changes(tiny.raw, tiny.database, before=FIRST_CUTOFF)
+    )
 
 
 def far_future(line: str, **fields: str) -> str:

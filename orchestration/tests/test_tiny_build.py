@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from orchestration import identity_eval, settings
-from orchestration.tests.test_dirty_raw import BASE_MODELS, declared_pii_tables, pii_in_string_columns
+from orchestration.tests.dbt_helpers import LINES_MODELS
+from orchestration.tests.test_dirty_raw import declared_pii_tables, pii_in_string_columns
 from orchestration.tests.tiny_build import TinyBuild
 
 STAGED = {
@@ -38,7 +39,7 @@ CSV_SOURCES = ("crm_members", "erasure_requests")
 def count_raw_lines(raw: Path) -> Counter[str]:
     """Non-blank data lines per source, read with plain Python (CSV headers excluded)."""
     counts: Counter[str] = Counter()
-    for source in BASE_MODELS:
+    for source in LINES_MODELS:
         for path in sorted((raw / source).rglob("*")):
             if not path.is_file():
                 continue
@@ -51,7 +52,7 @@ def count_raw_lines(raw: Path) -> Counter[str]:
 
 def test_every_raw_line_is_accounted_for(tiny: TinyBuild, con: duckdb.DuckDBPyConnection) -> None:
     raw_counts = count_raw_lines(tiny.raw)
-    for source, base in BASE_MODELS.items():
+    for source, base in LINES_MODELS.items():
         staged, rejects = STAGED[source]
         # A CSV row is a record, which may span physical lines (a quoted line break).
         physical_lines = "coalesce(sum(physical_line_count), 0)" if source in CSV_SOURCES else "count(*)"
@@ -71,7 +72,7 @@ def test_bad_lines_are_rejected_with_the_simulators_reason(tiny: TinyBuild, con:
     truth = pd.read_parquet(tiny.truth / "bad_lines.parquet")
     expected = {(r.file, int(r.line_number)): r.reason for r in truth.itertuples()}
     actual = {}
-    for base in BASE_MODELS.values():
+    for base in LINES_MODELS.values():
         for file_name, line_number, status, reason in con.execute(
             f"select file_name, line_number, line_status, reject_reason from staging.{base}"
             " where line_status != 'accepted'"
