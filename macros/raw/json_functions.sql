@@ -212,3 +212,21 @@
     {{ json_text(doc, '$.' ~ field) }} as {{ field }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- The keys of a JSON object as sorted comma-separated text; null when it is not an object or
+    has none. -#}
+{% macro json_object_keys_text(doc) -%}
+    {{ return(adapter.dispatch('json_object_keys_text', 'user_asset_warehouse')(doc)) }}
+{%- endmacro %}
+
+{% macro default__json_object_keys_text(doc) -%}
+    case
+        when json_type({{ doc }}) = 'OBJECT'
+            then nullif(array_to_string(list_sort(json_keys({{ doc }})), ','), '')
+    end
+{%- endmacro %}
+
+{% macro spark__json_object_keys_text(doc) -%}
+    nullif(array_join(sort_array(json_object_keys({{ doc }})), ','), '')
+{%- endmacro %}

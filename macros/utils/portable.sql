@@ -69,3 +69,17 @@
 {% macro spark__date_series(start_date, end_date, step) -%}
     explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), {{ step }}))
 {%- endmacro %}
+
+
+{#- One row per element of a separated text (for a select list; null or empty text: no row). -#}
+{% macro split_text_to_rows(text, separator=',') -%}
+    {{ return(adapter.dispatch('split_text_to_rows', 'user_asset_warehouse')(text, separator)) }}
+{%- endmacro %}
+
+{% macro default__split_text_to_rows(text, separator=',') -%}
+    unnest(string_split({{ text }}, '{{ separator }}'))
+{%- endmacro %}
+
+{% macro spark__split_text_to_rows(text, separator=',') -%}
+    explode(split({{ text }}, '{{ separator }}'))
+{%- endmacro %}

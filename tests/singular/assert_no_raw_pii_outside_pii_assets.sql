@@ -31,4 +31,5 @@
 -- depends_on: {{ ref('stg_oms__order_rejects') }}
 -- depends_on: {{ ref('stg_privacy__erasure_request_rejects') }}
 -- depends_on: {{ ref('stg_tracking__event_rejects') }}
+-- depends_on: {{ ref('stg_tracking__profile_records') }}
 {{ pii_leak_scan() }}

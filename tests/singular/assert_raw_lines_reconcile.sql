@@ -1,7 +1,9 @@
 -- Nothing is lost (SPEC section 2): for every source, the raw lines read (headers excluded; a
 -- line or file the reader could not read counts as one line, its reject: macros/raw/raw_lines.sql)
 -- equal the rows of the lines model, one per line, and those equal the staged rows plus the
--- rejects plus the duplicates removed, exactly. Returns one row per source where counts disagree.
+-- rejects plus the duplicates removed, exactly (a tracking record that is not behaviour, a bind
+-- or a profile update, is staged in stg_tracking__profile_records). Returns one row per source
+-- where counts disagree.
 --
 -- The event, order, CRM and campaign touch lines are incremental: a daily run rewrites only the
 -- partitions from its cutoff, and this test then re-reads the raw files from the first partition
@@ -17,7 +19,9 @@
 
 {%- set sources = [
     {'name': 'events', 'source': ('tracking', 'events'), 'has_header': false,
-     'staged': 'stg_tracking__events', 'rejects': 'stg_tracking__event_rejects',
+     'physical_lines': 'coalesce(physical_line_count, 1)',
+     'staged': 'stg_tracking__events', 'also_staged': 'stg_tracking__profile_records',
+     'rejects': 'stg_tracking__event_rejects',
      'lines': 'base_tracking__event_lines', 'incremental': true},
     {'name': 'orders', 'source': ('oms', 'orders'), 'has_header': false,
      'staged': 'stg_oms__order_updates', 'rejects': 'stg_oms__order_rejects',
@@ -43,7 +47,8 @@ with
     ) %}
     {{ s.name }}_raw as (
 
-        {{ raw_lines(s.source[0], s.source[1], since=since, numbered=s.has_header) }}
+        {{ event_table_raw_lines(since=since) if s.name == 'events' and events_format() == 'table'
+            else raw_lines(s.source[0], s.source[1], since=since, numbered=s.has_header) }}
 
     ),
 
@@ -65,7 +70,9 @@ with
                 {%- if since %} where partition_date >= cast('{{ since }}' as date){% endif %}
             ) as line_count_from_partition,
             (select count(*) from {{ ref(s.lines) }}) as line_count,
-            (select count(*) from {{ ref(s.staged) }}) as staged_count,
+            (select count(*) from {{ ref(s.staged) }})
+            {%- if s.also_staged %} + (select count(*) from {{ ref(s.also_staged) }}){% endif %}
+                as staged_count,
             (select count(*) from {{ ref(s.rejects) }}) as rejected_count,
             (
                 select count(*) from {{ ref(s.lines) }}

@@ -3,11 +3,20 @@
 -- through under its own code, and here it is counted with where it came from, so that a data
 -- team can add it to the seed. The warn-level test assert_reference_values_listed names the
 -- count in every build.
-{#- reference seed -> its key column and the (model, column) pairs that carry its values -#}
+{#- reference -> what lists its values (a seed's key column, or a list: the canonical event names
+    and channels that event_name_map and event_channel_map map onto) and the (model, column)
+    pairs that carry its values. Identifier keys an adapter format could not map are counted
+    from base_tracking__event_lines (docs/event-formats.md). -#}
 {%- set references = [
     {'seed': 'categories', 'key': 'category', 'columns': [
         ('stg_oms__order_items', 'category'),
         ('stg_tracking__events', 'category'),
+    ]},
+    {'seed': 'event_name_map', 'listed': var('event_names'), 'columns': [
+        ('stg_tracking__events', 'event_name'),
+    ]},
+    {'seed': 'event_channel_map', 'listed': var('event_channels'), 'columns': [
+        ('stg_tracking__events', 'channel'),
     ]},
 ] %}
 with
@@ -23,20 +32,32 @@ unlisted as (
                 data_values.{{ column }} as unlisted_value,
                 count(*) as row_count
             from {{ ref(model) }} as data_values
+            {%- if reference['key'] %}
             left join {{ ref(reference['seed']) }} as listed
                 on data_values.{{ column }} = listed.{{ reference['key'] }}
             where
                 data_values.{{ column }} is not null
                 and listed.{{ reference['key'] }} is null
-            group by data_values.{{ column }}
-            {%- if not loop.last %}
-                union all
+            {%- else %}
+            where data_values.{{ column }} not in ({{ quoted_list(reference['listed']) }})
             {%- endif %}
+            group by data_values.{{ column }}
+            union all
         {%- endfor %}
-        {%- if not loop.last %}
-        union all
-        {%- endif %}
     {%- endfor %}
+
+    select
+        'identity_types' as reference_seed,
+        'base_tracking__event_lines' as source_model,
+        'unlisted_identity_keys' as source_column,
+        identity_key as unlisted_value,
+        count(*) as row_count
+    from (
+        select {{ split_text_to_rows('unlisted_identity_keys') }} as identity_key
+        from {{ ref('base_tracking__event_lines') }}
+        where line_status = 'accepted' and unlisted_identity_keys is not null
+    ) as identity_keys
+    group by identity_key
 
 )
 

@@ -14,7 +14,12 @@ with
 event_lines as (
 
     select * from {{ ref('base_tracking__event_lines') }}
-    where line_status = 'accepted' and {{ from_partition_cutoff(cutoff) }}
+    where
+        line_status = 'accepted'
+        -- Behaviour only: binds, unbinds and profile updates are stg_tracking__profile_records
+        -- (rows written before record_kind existed are events).
+        and coalesce(record_kind, 'event') = 'event'
+        and {{ from_partition_cutoff(cutoff) }}
 
 ),
 

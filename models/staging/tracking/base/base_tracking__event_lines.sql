@@ -3,113 +3,28 @@
         materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='partition_date',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 {#- Incremental: a daily run reads only the newest partitions (macros/incremental). -#}
 {%- set cutoff = incremental_partition_cutoff() %}
 {%- set dedup_keys = ['event_id'] %}
-{%- set event_fields = [
-    'event_id', 'event', 'time', 'received_at', 'channel', 'app_id', 'distinct_id', 'identities',
-    'properties'
-] %}
+{%- set events_format = events_format() %}
+{%- set closed_lists = events_format == 'contract' %}
 
 with
 
 raw_lines as (
 
-    {{ raw_lines('tracking', 'events', required=true, since=cutoff) }}
+    {{ event_raw_records(events_format, since=cutoff) }}
 
 ),
 
-parsed as (
+records as (
 
-    select
-        file_name,
-        line_number,
-        partition_date,
-        raw_line,
-        read_problem,
-        {{ json_is_valid('raw_line') }} as is_valid_json
-    from raw_lines
-
-),
-
-fragments as (
-
-    -- The line is parsed once into its top-level fields, kept as small JSON fragments; the rules
-    -- below read those instead of parsing the whole line again for every check.
-    select
-        file_name,
-        line_number,
-        partition_date,
-        raw_line,
-        read_problem,
-        is_valid_json,
-        case when is_valid_json then {{ json_kind('raw_line') }} end as doc_kind,
-        case
-            when is_valid_json then {{ json_struct('raw_line', event_fields, as_json=true) }}
-        end as top_level_fields
-    from parsed
-
-),
-
-unpacked as (
-
-    select
-        file_name,
-        line_number,
-        partition_date,
-        raw_line,
-        read_problem,
-        is_valid_json,
-        doc_kind,
-        {% for field in event_fields -%}
-            {{ struct_field('top_level_fields', field) }} as {{ field }}_json
-            {%- if not loop.last %},{% endif %}
-        {% endfor %}
-    from fragments
-
-),
-
-extracted as (
-
-    select
-        -- lineage
-        file_name,
-        line_number,
-        partition_date,
-        raw_line,
-        read_problem,
-        is_valid_json,
-        doc_kind,
-        identities_json,
-        properties_json,
-
-        -- ids
-        {{ json_text('event_id_json', '$') }} as event_id,
-        {{ json_text('app_id_json', '$') }} as app_id,
-        {{ json_text('distinct_id_json', '$') }} as distinct_id,
-
-        -- strings
-        {{ json_kind('event_id_json') }} as event_id_kind,
-        {{ json_kind('event_json') }} as event_kind,
-        {{ json_text('event_json', '$') }} as event_name,
-        {{ json_text('channel_json', '$') }} as channel,
-        {{ json_kind('time_json') }} as time_kind,
-        {{ json_text('time_json', '$') }} as time_text,
-
-        -- booleans
-        {{ json_keys_within('identities_json', '$', var('identity_types')) }}
-            as has_known_identities,
-        {{ json_keys_within('properties_json', '$', var('event_properties')) }}
-            as has_known_properties,
-        {{ json_amount_is_valid('properties_json', '$.amount') }}
-        and {{ json_amount_is_valid('properties_json', '$.price') }} as has_valid_amounts,
-
-        -- timestamps
-        {{ parse_timestamp_default_utc(json_text('received_at_json', '$')) }} as received_at
-    from unpacked
+    -- Each line parsed once into the same columns whatever the events format
+    -- (docs/event-formats.md, macros/raw/event_formats.sql).
+    {{ extract_event_records(events_format, 'raw_lines') }}
 
 ),
 
@@ -122,7 +37,7 @@ timed as (
             when time_kind = 'VARCHAR' then 'iso8601'
             when time_kind in ('BIGINT', 'UBIGINT') then 'epoch_ms'
         end as time_format
-    from extracted
+    from records
 
 ),
 
@@ -136,9 +51,15 @@ classified as (
             when read_problem is not null then read_problem
             when not is_valid_json then 'malformed_json'
             when doc_kind != 'OBJECT' then 'not_an_object'
+            -- An adapter format's own rules: a record type it does not know, a record naming no one.
+            when record_problem is not null then record_problem
             when coalesce(event_id_kind, '') != 'VARCHAR' or event_id = '' then 'missing_event_id'
             when coalesce(event_kind, '') != 'VARCHAR' then 'missing_event'
-            when event_name not in ({{ quoted_list(var('event_names')) }}) then 'unknown_event'
+            -- The contract's lists are closed; an adapter format's unmapped name, library or
+            -- property is kept (docs/event-formats.md).
+            when
+                {{ closed_lists }} and event_name not in ({{ quoted_list(var('event_names')) }})
+                then 'unknown_event'
             when event_at is null and time_format = 'epoch_ms' then 'implausible_time'
             when event_at is null then 'bad_time'
             when
@@ -147,10 +68,12 @@ classified as (
                 or event_at
                 > {{ dbt.dateadd('hour', var('future_tolerance_hours'), 'received_at') }}
                 then 'implausible_time'
-            when channel is null or channel not in ({{ quoted_list(var('event_channels')) }})
+            when
+                {{ closed_lists }}
+                and (channel is null or channel not in ({{ quoted_list(var('event_channels')) }}))
                 then 'unknown_channel'
-            when not has_known_identities then 'unknown_identity_type'
-            when not has_known_properties then 'unknown_property'
+            when {{ closed_lists }} and not has_known_identities then 'unknown_identity_type'
+            when {{ closed_lists }} and not has_known_properties then 'unknown_property'
             when not has_valid_amounts then 'bad_amount'
         end as reject_reason
     from timed
@@ -179,6 +102,8 @@ final as (
         file_name,
         line_number,
         partition_date,
+        -- A CSV record of the table format may span lines; every other record is one line.
+        physical_line_count,
         -- An accepted line lives on as its parsed fields; the raw text (with its raw PII) is
         -- kept only for the lines that did not make it, for the rejects and for audit.
         case when line_status != 'accepted' then raw_line end as raw_line,
@@ -190,8 +115,12 @@ final as (
         time_format,
         event_at,
         received_at,
+        record_kind,
         case when line_status = 'accepted' then identities_json end as identities_json,
         case when line_status = 'accepted' then properties_json end as properties_json,
+        case
+            when line_status = 'accepted' then unlisted_identity_keys
+        end as unlisted_identity_keys,
         reject_reason,
         line_status,
         -- The dbt run that wrote the line's partition: the reconciliation test re-reads the raw
