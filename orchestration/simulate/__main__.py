@@ -1,5 +1,6 @@
 """python -m orchestration.simulate --tier tiny|small|large --out DIR --seed N [--format F] [...] | --land-next-day.
 
+--format contract|sensors|segment|table writes the events in that tracking format (docs/event-formats.md).
 Writes only into a new or empty folder, or one it generated before (marked, docs/safety.md);
 any other --out or --truth folder is refused with exit code 1 and left as it is."""
 

@@ -190,7 +190,8 @@ def columns(w: Writer, e: dict, r: np.ndarray) -> dict[str, list]:
     ):
         c[slot] = w.value(kind, g[f"id_{slot}"], g[f"var_{slot}"]).to_pylist()
     var = g["var_acct"]
-    c["login"] = [a if real else None for a, real in zip(c["acct"], (g["id_acct"] >= 0) & ((var < 1) | (var > 7)))]
+    real_login = ((g["id_acct"] >= 0) & ((var < 1) | (var > 7))).tolist()
+    c["login"] = [a if real else None for a, real in zip(c["acct"], real_login, strict=True)]
     # an openid belongs to the app it was issued by (formats.EntityFormatter.normalised)
     c["open_app"] = [C.APP_IDS[C.OA if i & 1 else C.MINI] for i in g["id_open"].tolist()]
     for key in ("ms", "client", "recv", "sent"):

@@ -607,3 +607,13 @@ def test_keep_existing_replaces_a_sample_of_another_format(tmp_path: Path) -> No
     (raw / "events" / "mine.jsonl").write_text("{}\n")  # a file of the user's: refused, untouched
     assert simulate_main([*args, "--format", "table"]) == 1
     assert (raw / "events" / "mine.jsonl").exists() and manifest(tmp_path)["events_format"] == "segment"
+
+
+@pytest.mark.parametrize("fmt", ["sensors", "table"])
+def test_landing_the_next_day_continues_the_format(fmt: str, tmp_path: Path) -> None:
+    args = ["--tier", "tiny", "--seed", str(SEED), "--format", fmt]
+    direct, landed = ["--end-date", "2025-12-20", "--days", "20"], ["--end-date", "2025-12-19", "--days", "19"]
+    assert simulate_main([*args, *direct, "--out", str(tmp_path / "direct" / "raw")]) == 0
+    assert simulate_main([*args, *landed, "--out", str(tmp_path / "landed" / "raw")]) == 0
+    assert simulate_main(["--land-next-day", "--out", str(tmp_path / "landed" / "raw")]) == 0
+    assert checksum(tmp_path / "landed") == checksum(tmp_path / "direct")
