@@ -9,6 +9,11 @@ INSTALLED := $(VENV)/.installed
 INSTALLED_SPARK := $(VENV)/.installed-spark
 SEED ?= 42
 TIER ?= small
+# The tracking format of the sample's events (docs/event-formats.md): contract, sensors, segment
+# or table. `make build` and `make demo` read that format; an already set USER_ASSETS_EVENTS_FORMAT
+# is kept (and is the default FORMAT).
+FORMAT ?= $(or $(USER_ASSETS_EVENTS_FORMAT),contract)
+FORMAT := $(FORMAT)
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
@@ -40,10 +45,12 @@ $(INSTALLED_SPARK): $(INSTALLED)
 
 install-spark: $(INSTALLED_SPARK) ## Add dbt-spark and pyspark (the `spark` target; needs Java 17+)
 
-# The simulator keeps a sample of this tier, replaces one of another tier, and refuses (exit 1,
-# nothing touched) a folder holding files it did not generate.
-data: $(INSTALLED) ## Generate the sample data (TIER=tiny|small|large, SEED=42) unless present
-	@$(BIN)/python -m orchestration.simulate --tier $(TIER) --seed $(SEED) --out "$(USER_ASSETS_RAW_DIR)" --keep-existing
+# The simulator keeps a sample of this tier and format, replaces one of another tier or format,
+# and refuses (exit 1, nothing touched) a folder holding files it did not generate.
+data: $(INSTALLED) ## Generate the sample data (TIER=tiny|small|large, SEED=42, FORMAT=contract|sensors|segment|table) unless present
+	@$(BIN)/python -m orchestration.simulate --tier $(TIER) --seed $(SEED) --format $(FORMAT) --out "$(USER_ASSETS_RAW_DIR)" --keep-existing
+
+build demo: export USER_ASSETS_EVENTS_FORMAT ?= $(FORMAT)
 
 # The results are then reported to the Dagster instance (orchestration/dagster_report.py), so
 # `make ui` shows every asset materialized and every check evaluated; dbt's exit status is kept.

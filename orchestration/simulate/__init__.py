@@ -2,8 +2,10 @@
 
     python -m orchestration.simulate --tier tiny --out data/raw --seed 42
     python -m orchestration.simulate --land-next-day --out data/raw
+    python -m orchestration.simulate --tier tiny --out data/raw --format sensors   # or segment, table
 
-See config.py for every rate, model.py for the behaviour and writer.py for the files.
+See config.py for every rate, model.py for the behaviour and writer.py for the files;
+event_formats.py writes the events in the other tracking formats (docs/event-formats.md).
 """
 
 from .runner import default_truth_dir, generate, land_next_day

@@ -271,3 +271,42 @@ TOUCH_COST_CENTS = {
 }  # per treated touch; control costs 0
 PUSH_CTR = 0.06
 ERASURE_FORCED_DAYS = (10, 50)  # guarantees a couple of requests even in the tiny tier
+
+# --- tracking formats of the events source (docs/event-formats.md) -----------------------------
+# The same simulated events written as each format's own SDK or pipeline would. Only the events
+# source changes shape; `contract` is the landing contract above, byte for byte.
+EVENT_FORMATS = ("contract", "sensors", "segment", "table")
+# The same lines are broken in every format (so the same events are accepted); each contract
+# reason becomes the format's nearest reason, in the check order of docs/event-formats.md. A
+# format has no unknown event, channel, identity type or property: those lines are broken in a
+# way the format can reject instead (see event_formats.py for how each is broken).
+_JSON_REASONS = {
+    "malformed_json": "malformed_json",
+    "not_an_object": "not_an_object",
+    "missing_event_id": "missing_event_id",
+    "missing_event": "missing_event",
+    "unknown_event": "unknown_record_type",
+    "bad_time": "bad_time",
+    "implausible_time": "implausible_time",
+    "unknown_channel": "missing_identity",
+    "unknown_identity_type": "missing_identity",
+    "unknown_property": "bad_time",
+    "bad_amount": "bad_amount",
+}
+FORMAT_REASONS = {
+    "sensors": _JSON_REASONS,
+    "segment": _JSON_REASONS,
+    "table": {
+        "malformed_json": "missing_event_id",
+        "not_an_object": "missing_identity",
+        "missing_event_id": "missing_event_id",
+        "missing_event": "missing_event",
+        "unknown_event": "missing_event",
+        "bad_time": "bad_time",
+        "implausible_time": "implausible_time",
+        "unknown_channel": "missing_identity",
+        "unknown_identity_type": "missing_identity",
+        "unknown_property": "bad_time",
+        "bad_amount": "bad_amount",
+    },
+}

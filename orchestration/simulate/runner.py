@@ -45,10 +45,14 @@ def generate(
     end_date: dt.date = C.DEFAULT_END_DATE,
     days: int | None = None,
     log: Callable[[str], None] = print,
+    events_format: str = "contract",
 ) -> dict:
-    """Simulate `days` days ending on `end_date` and write every partition plus the ground truth."""
+    """Simulate `days` days ending on `end_date` and write every partition plus the ground truth,
+    the events in `events_format` (config.EVENT_FORMATS; docs/event-formats.md)."""
     if tier not in C.TIERS:
         raise ValueError(f"unknown tier {tier!r}; choose from {', '.join(C.TIERS)}")
+    if events_format not in C.EVENT_FORMATS:
+        raise ValueError(f"unknown events format {events_format!r}; choose from {', '.join(C.EVENT_FORMATS)}")
     out = Path(out)
     truth = Path(truth) if truth else default_truth_dir(out)
     days = days or C.TIERS[tier].days
@@ -59,7 +63,7 @@ def generate(
     safe_paths.claim_sample(out, truth, creator=CREATOR)
     # stale partitions from an earlier, longer run would silently mix two samples
     safe_paths.remove(*(out / source for source in SOURCE_CODES), *(truth / name for name in TRUTH_FILES), truth=truth)
-    return _run(tier, seed, start, days, out, truth, write_from=0, log=log)
+    return _run(tier, seed, start, days, out, truth, write_from=0, log=log, events_format=events_format)
 
 
 def land_next_day(out: Path, truth: Path | None = None, log: Callable[[str], None] = print) -> dict:
@@ -82,7 +86,8 @@ def land_next_day(out: Path, truth: Path | None = None, log: Callable[[str], Non
         raise RuntimeError(f"newest partition in {out} is {newest}, but the manifest says {end}")
     start = dt.date.fromisoformat(m["start_date"])
     days = (end - start).days + 2
-    return _run(m["tier"], m["seed"], start, days, out, truth, write_from=days - 1, log=log)
+    fmt = m.get("events_format", "contract")
+    return _run(m["tier"], m["seed"], start, days, out, truth, write_from=days - 1, log=log, events_format=fmt)
 
 
 def existing_sample_tier(out: Path, truth: Path | None = None) -> str | None:
@@ -92,6 +97,15 @@ def existing_sample_tier(out: Path, truth: Path | None = None) -> str | None:
     if manifest is None or not safe_paths.owner(out, truth, strict=False) or not safe_paths.owner(truth):
         return None
     return manifest["tier"]
+
+
+def existing_sample_format(out: Path, truth: Path | None = None) -> str | None:
+    """The events format of the generated sample already in `out` (with its truth), or None."""
+    truth = Path(truth) if truth else default_truth_dir(out)
+    if existing_sample_tier(out, truth) is None:
+        return None
+    manifest = safe_paths.simulator_manifest(truth / "manifest.json") or {}
+    return manifest.get("events_format", "contract")
 
 
 def newest_partition(out: Path) -> dt.date | None:
@@ -106,7 +120,15 @@ def newest_partition(out: Path) -> dt.date | None:
 
 
 def _run(
-    tier: str, seed: int, start: dt.date, days: int, out: Path, truth: Path, write_from: int, log: Callable
+    tier: str,
+    seed: int,
+    start: dt.date,
+    days: int,
+    out: Path,
+    truth: Path,
+    write_from: int,
+    log: Callable,
+    events_format: str = "contract",
 ) -> dict:
     t0 = time.perf_counter()
     end = start + dt.timedelta(days=days - 1)
@@ -127,7 +149,7 @@ def _run(
         "horizon_end_date": end.isoformat(),
         "local_timezone": "Asia/Shanghai (+08:00); partitions are UTC dates",
     }
-    manifest = write_outputs(sim, out, truth, write_from, days - 1, manifest, log)
+    manifest = write_outputs(sim, out, truth, write_from, days - 1, manifest, log, events_format)
     log(summary(manifest, time.perf_counter() - t0))
     return manifest
 

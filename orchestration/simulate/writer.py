@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import config as C
+from . import event_formats
 from . import formats as F
 from .model import CITIES, DAY_MS, PAGES, REFERRERS, SEARCH_TERMS, UTMS, Simulation, campaign
 
@@ -87,7 +88,12 @@ class Writer:
         write_from: int,
         last_day: int,
         log: Callable[[str], None],
+        events_format: str = "contract",
     ) -> None:
+        if events_format not in C.EVENT_FORMATS:
+            raise ValueError(f"unknown events format {events_format!r}; choose from {', '.join(C.EVENT_FORMATS)}")
+        self.events_format = events_format
+        self.events_by_kind: dict[str, int] | None = None
         self.sim, self.out, self.truth = sim, out, truth
         self.write_from, self.last_day = write_from, last_day
         self.log = log
@@ -104,6 +110,12 @@ class Writer:
     # ------------------------------------------------------------------ shared helpers
     def _rng(self, source: str, day: int) -> np.random.Generator:
         return np.random.default_rng([self.sim.seed, 3, SOURCE_CODES[source], day])
+
+    def reason_names(self, source: str) -> tuple[str, ...]:
+        """Reject reasons by code (model.py draws contract codes; another format names them its own way)."""
+        if source != "events" or self.events_format == "contract":
+            return C.REASONS[source]
+        return tuple(C.FORMAT_REASONS[self.events_format][r] for r in C.REASONS[source])
 
     def _date(self, day: int) -> str:
         return (self.sim.start_date + dt.timedelta(days=day)).isoformat()
@@ -156,6 +168,8 @@ class Writer:
         """(relative path, first row, end row) of each part file of a partition."""
         ext = "csv" if source == "crm_members" else "jsonl"
         gz = ".gz" if _is_gz(source, day) else ""
+        if source == "events" and self.events_format == "table":
+            ext, gz = "parquet", ""
         return [
             (f"{source}/dt={self._date(day)}/part-{k}.{ext}{gz}", lo, min(lo + MAX_LINES_PER_FILE, n))
             for k, lo in enumerate(range(0, n, MAX_LINES_PER_FILE))
@@ -164,7 +178,7 @@ class Writer:
     def account(self, source: str, day: int, rows: np.ndarray, bad: np.ndarray, copy: np.ndarray) -> None:
         """Stats and truth rows (rejects by reason, later duplicate copies) for one partition."""
         st = self.stats[source]
-        reasons = C.REASONS[source]
+        reasons = self.reason_names(source)
         first_line = 2 if source == "crm_members" else 1
         for rel, lo, hi in self.files(source, day, len(rows)):
             b, cp = bad[rows[lo:hi]], copy[rows[lo:hi]]
@@ -266,6 +280,9 @@ class Writer:
         self.log(f"  writing events: {len(e['person']):,} simulated lines")
         if "recv" not in e:
             e["recv"] = e["ms"] + e["recv_after"]
+        if self.events_format != "contract":
+            event_formats.write_events(self, e)
+            return
         parts = self.partitions(e["recv"], e["copy"])
         # the event truth is as long as the data: stream it, one row group per partition
         self.truth.mkdir(parents=True, exist_ok=True)
@@ -713,6 +730,9 @@ class Writer:
         manifest["persons"] = len(people)
         manifest["identifiers"] = len(keys)
         manifest["sources"] = {s: st.as_dict() for s, st in self.stats.items()}
+        if self.events_format != "contract":  # the contract's manifest stays as it always was
+            manifest["events_format"] = self.events_format
+            manifest["sources"]["events"]["accepted_by_kind"] = self.events_by_kind or {}
         (self.truth / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         return manifest
 
@@ -938,9 +958,10 @@ def write_outputs(
     last_day: int,
     manifest: dict,
     log: Callable[[str], None],
+    events_format: str = "contract",
 ) -> dict:
     """Write raw partitions write_from..last_day (all earlier ones are only accounted for in the truth)."""
-    w = Writer(sim, out, truth, write_from, last_day, log)
+    w = Writer(sim, out, truth, write_from, last_day, log, events_format)
     w.events()
     w.orders_()
     w.crm()
