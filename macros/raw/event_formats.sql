@@ -313,6 +313,23 @@
 {%- endmacro %}
 
 
+{#- Of several raw values for one identifier type (a record may send an all-zero IDFA beside
+    its IDFV), the first that is not a placeholder (seeds/identity/identifier_placeholders.csv),
+    else the first present, which staging then counts as a placeholder. -#}
+{% macro first_real_identifier(identifier_type, values) -%}
+    {%- if values | length == 1 -%}
+        {{ values[0] }}
+    {%- else -%}
+    coalesce(
+        {%- for value in values %}
+        case when not {{ is_placeholder_identifier("'" ~ identifier_type ~ "'", value) }} then {{ value }} end,
+        {%- endfor %}
+        {{ values | join(', ') }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Sensors Data's identity keys and the contract type each stands for (docs/event-formats.md). -#}
 {% macro sensors_identity_keys() -%}
     {{ return({
@@ -345,20 +362,14 @@
     from (
         select
             *,
-            coalesce(
-                {%- for key in keys['account_id'] %}json_extract_string(identities, '$."{{ key }}"'), {% endfor -%}
-                case when not has_identities then login_value end
-            ) as account_value,
-            coalesce(
-                {%- for key in keys['anonymous_id'] %}json_extract_string(identities, '$."{{ key }}"'), {% endfor -%}
-                case when not has_identities and is_signup then original_value end,
-                case when not has_identities then anonymous_top_value end
-            ) as anonymous_value,
-            {%- for type in ['device_id', 'phone', 'email', 'unionid'] %}
-            coalesce(
-                {%- for key in keys[type] %}json_extract_string(identities, '$."{{ key }}"'){{ ', ' if not loop.last }}{% endfor -%}
-                {{- ', null' if keys[type] | length == 1 }}
-            ) as {{ type.split('_')[0] }}_value,
+            {%- for type, extra in [
+                ('account_id', ['case when not has_identities then login_value end']),
+                ('anonymous_id', ['case when not has_identities and is_signup then original_value end',
+                                  'case when not has_identities then anonymous_top_value end']),
+                ('device_id', []), ('phone', []), ('email', []), ('unionid', [])] %}
+            {%- set candidates = [] %}
+            {%- for key in keys[type] %}{% do candidates.append("json_extract_string(identities, '$.\"" ~ key ~ "\"')") %}{% endfor %}
+            {{ first_real_identifier(type, candidates + extra) }} as {{ type.split('_')[0] }}_value,
             {%- endfor %}
             case
                 when openid_key is not null
@@ -465,15 +476,20 @@
 {% macro segment_record_fields(lines, field, text, properties_object, flat_paths) -%}
     select
         *,
-        {{ identities_object([
-            ('device_id', 'device_value'),
-            ('anonymous_id', 'anonymous_value'),
-            ('account_id', 'account_value'),
-            ('openid', 'openid_value'),
-            ('unionid', 'unionid_value'),
-            ('phone', 'phone_value'),
-            ('email', 'email_value'),
-        ]) }} as identities_json
+        -- The spec requires a userId or an anonymousId (an alias: its previousId); a message
+        -- with neither names no one, whatever else it carries.
+        case
+            when coalesce(account_value, anonymous_value) is not null then
+                {{ identities_object([
+                    ('device_id', 'device_value'),
+                    ('anonymous_id', 'anonymous_value'),
+                    ('account_id', 'account_value'),
+                    ('openid', 'openid_value'),
+                    ('unionid', 'unionid_value'),
+                    ('phone', 'phone_value'),
+                    ('email', 'email_value'),
+                ]) }}
+        end as identities_json
     from (
         select
             *,
@@ -585,9 +601,9 @@
             'properties': {
                 'page': 'page_urlpath', 'referrer': 'refr_urlhost', 'utm_source': 'mkt_source',
                 'utm_medium': 'mkt_medium', 'utm_campaign': 'mkt_campaign',
-                'product_id': 'product_id', 'category': 'category', 'price': 'price',
-                'quantity': 'quantity', 'order_id': 'order_id', 'amount': 'amount',
-                'currency': 'currency', 'search_term': 'search_term', 'campaign_id': 'campaign_id',
+                'product_id': 'ti_sku', 'category': 'ti_category', 'price': 'ti_price',
+                'quantity': 'ti_quantity', 'order_id': 'tr_orderid', 'amount': 'tr_total',
+                'currency': 'tr_currency', 'search_term': 'search_term', 'campaign_id': 'campaign_id',
                 'coupon_id': 'coupon_id',
             },
         },

@@ -450,11 +450,12 @@ def mutate_json(fmt: str, rng: np.random.Generator, reason: str, o: dict) -> str
         options = ["trak", "Track", "event", "signup", "track_event"] if sensors else ["Track", "event", "trak"]
         o["type"] = _choice(rng, options if sensors else [*options, "pageview", "capture"])
     elif reason == "missing_event_id":
-        key = "_track_id" if sensors else "messageId"
-        if rng.random() < 0.7:
-            del o[key]
+        if sensors:  # no event id to derive: the record keeps its identities but names no distinct_id
+            del o["distinct_id"]
+        elif rng.random() < 0.7:
+            del o["messageId"]
         else:
-            o[key] = None if sensors else ""
+            o["messageId"] = ""
     elif reason == "missing_event":
         if not sensors and o["type"] != "track":  # a track call that names no event
             o["type"] = "track"

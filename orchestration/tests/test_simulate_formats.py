@@ -215,8 +215,10 @@ def sensors_kind(o: dict) -> str | None:
         return "identity_link"
     if t == "track_id_unbind":
         return "identity_unlink"
-    if isinstance(t, str) and t.startswith(("profile_", "item_")):
+    if isinstance(t, str) and t.startswith("profile_"):
         return "profile_update"
+    if isinstance(t, str) and t.startswith("item_"):
+        return "item_update"
     return None
 
 
@@ -229,12 +231,14 @@ def classify_sensors(line: str, rel: str) -> str | None:
         return "not_an_object"
     if sensors_kind(o) is None:
         return "unknown_record_type"
-    if bad_number(o.get("_track_id")) or not isinstance(o["_track_id"], int):
+    # docs/event-formats.md: no identifier at all; then no distinct_id to derive the event id from
+    named = [v for v in (o.get("identities") or {}).values() if not blank(v)]
+    if not named and all(blank(o.get(k)) for k in ("distinct_id", "login_id", "anonymous_id")):
+        return "missing_identity"
+    if blank(o.get("distinct_id")):
         return "missing_event_id"
     if o["type"].startswith("track") and blank(o.get("event")):
         return "missing_event"
-    if blank(o.get("distinct_id")):
-        return "missing_identity"
     t = ms(o.get("time"))
     if t is None:
         return "bad_time"

@@ -53,7 +53,8 @@ classified as (
             when doc_kind != 'OBJECT' then 'not_an_object'
             -- An adapter format's own rules: a record type it does not know, a record naming no one.
             when record_problem is not null then record_problem
-            when coalesce(event_id_kind, '') != 'VARCHAR' or event_id = '' then 'missing_event_id'
+            when coalesce(event_id_kind, '') != 'VARCHAR' or coalesce(event_id, '') = ''
+                then 'missing_event_id'
             when coalesce(event_kind, '') != 'VARCHAR' then 'missing_event'
             -- The contract's lists are closed; an adapter format's unmapped name, library or
             -- property is kept (docs/event-formats.md).
