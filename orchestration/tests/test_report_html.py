@@ -254,3 +254,29 @@ def test_a_folder_of_somebody_else_is_refused(tiny: TinyBuild, tmp_path: Path) -
     with pytest.raises(safe_paths.NotOurs):
         report_html.summary_report(tiny.database, theirs / "summary.html")
     assert [p.name for p in theirs.iterdir()] == ["notes.txt"]
+
+
+def test_make_calibrate_writes_its_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """predictions_eval's command writes the page of the table it prints (the rebuild as of the
+    cutoff is replaced by a fixed table: it takes minutes and is tested by make calibrate)."""
+    from orchestration import predictions_eval
+
+    table = pd.DataFrame(
+        {"persons": [3] * 10, "predicted": [0.5] * 10, "actual": [float(d) for d in range(10)]},
+        index=pd.Index(range(1, 11), name="decile"),
+    )
+    stats = {
+        "cutoff": "2026-01-01",
+        "horizon_days": 90,
+        "persons": 30,
+        "predicted_total": 15.0,
+        "actual_total": 135.0,
+        "correlation": 0.1,
+    }
+    monkeypatch.setattr(predictions_eval, "calibration", lambda database, cutoff, horizon: (table, stats))
+    monkeypatch.setenv("USER_ASSETS_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    (tmp_path / "warehouse.duckdb").touch()
+    out = tmp_path / "reports" / "calibration.html"
+    assert predictions_eval.main(["--html", str(out)]) == 0
+    drawn = values(parse(out).bars["calibration"], series="observed (mean)")
+    assert sorted(drawn.values()) == list(table["actual"])
