@@ -1,8 +1,9 @@
-"""Acceptance of `make build` reporting to Dagster (issue 28 item 5): after a dbt build reported
-through orchestration.dagster_report into a fresh DAGSTER_HOME, the Dagster web server, asked
-through its GraphQL API exactly as the UI asks, shows every dbt asset materialized and every dbt
-test's check evaluated (passed or failed; none "not evaluated"), the multi-parent singular tests
-such as the raw-line reconciliation among them."""
+"""Acceptance of `make demo` reporting to Dagster (issue 28 item 5): after a dbt build and the Great
+Expectations suites reported through orchestration.dagster_report into a fresh DAGSTER_HOME, the
+Dagster web server, asked through its GraphQL API exactly as the UI asks, shows every dbt asset
+materialized and every check of them evaluated (passed or failed; none "not evaluated"): each dbt
+test, the multi-parent singular tests such as the raw-line reconciliation among them, and each
+Great Expectations suite."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import dagster as dg
+
 from orchestration import dagster_report
+from orchestration.quality.core import validate
+from orchestration.quality.suites import SUBJECTS
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.tiny_build import TinyBuild
 
@@ -69,8 +74,9 @@ def graphql(port: int, query: str) -> dict:
 
 @contextlib.contextmanager
 def webserver(home: Path):
-    """dagster-webserver on a free 127.0.0.1 port over the instance in `home`; yields the port
-    once the code location has loaded. The whole process group is stopped afterwards."""
+    """dagster-webserver on a free 127.0.0.1 port over the instance in `home`; yields a function
+    that waits until the code location has loaded and returns the port. The whole process group
+    is stopped afterwards."""
     port = free_port()
     log = (home / "webserver.log").open("w")
     process = subprocess.Popen(
@@ -81,16 +87,19 @@ def webserver(home: Path):
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so the code server goes with it
     )
-    try:
+
+    def loaded() -> int:
         deadline = time.time() + 90
         while True:
             assert process.poll() is None, (home / "webserver.log").read_text()[-3000:]
             assert time.time() < deadline, "dagster-webserver did not load the code location within 90 s"
             with contextlib.suppress(OSError):
                 if graphql(port, "{ assetNodes { id } }")["assetNodes"]:
-                    break
+                    return port
             time.sleep(1)
-        yield port
+
+    try:
+        yield loaded
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -108,11 +117,14 @@ def test_the_ui_shows_every_dbt_asset_materialized_and_every_check_evaluated(tin
     home.mkdir()
     shutil.copyfile(PROJECT_DIR / "dagster_home" / "dagster.yaml", home / "dagster.yaml")  # telemetry off
 
-    counts = dagster_report.report(target, home)
-    assert counts is not None and counts[0] > 0 and counts[1] > 0
+    dg.DagsterInstance.from_config(str(home)).dispose()  # its storage, before two processes open it
 
-    with webserver(home) as port:
-        nodes = graphql(port, QUERY)["assetNodes"]
+    with webserver(home) as loaded:  # it starts while the build and the suites are reported
+        counts = dagster_report.report(target, home)
+        assert counts is not None and counts[0] > 0 and counts[1] > 0
+        outcomes = validate(SUBJECTS, tiny.database)  # what `make validate` runs, without Data Docs
+        assert dagster_report.report_quality(outcomes, target, home) == len(SUBJECTS)
+        nodes = graphql(loaded(), QUERY)["assetNodes"]
 
     dbt_nodes = [node for node in nodes if DBT_OP in node["opNames"]]
     assert len(dbt_nodes) > 50
@@ -121,23 +133,21 @@ def test_the_ui_shows_every_dbt_asset_materialized_and_every_check_evaluated(tin
     )
     assert not_materialized == [], f"dbt assets the UI shows as never materialized: {not_materialized}"
 
-    # Every check the dbt op defines, on whatever asset it sits (a dbt source's tests included).
-    dbt_checks = []
+    # Every check in the code location, on whatever asset it sits (a dbt source's tests included).
+    checks = []
     for node in nodes:
         assert node["assetChecksOrError"]["__typename"] == "AssetChecks", node["assetChecksOrError"]
-        for check in node["assetChecksOrError"]["checks"]:
-            if check["name"].startswith("gx_"):  # Great Expectations suites, not dbt tests
-                continue
-            dbt_checks.append(("/".join(node["assetKey"]["path"]), check))
+        checks += [("/".join(node["assetKey"]["path"]), check) for check in node["assetChecksOrError"]["checks"]]
     manifest = json.loads((target / "manifest.json").read_text())
     dbt_tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
-    assert len(dbt_checks) == len(dbt_tests), (len(dbt_checks), len(dbt_tests))
+    assert len(checks) == len(dbt_tests) + len(SUBJECTS), (len(checks), len(dbt_tests), len(SUBJECTS))
     not_evaluated = sorted(
         f"{asset}:{check['name']}"
-        for asset, check in dbt_checks
+        for asset, check in checks
         if (check["executionForLatestMaterialization"] or {}).get("status") not in EVALUATED
     )
     assert not_evaluated == [], f"checks the UI shows as not evaluated: {not_evaluated}"
 
-    multi_parent = {check["name"]: asset for asset, check in dbt_checks if check["additionalAssetKeys"]}
+    multi_parent = {check["name"]: asset for asset, check in checks if check["additionalAssetKeys"]}
     assert "assert_raw_lines_reconcile" in multi_parent, sorted(multi_parent)
+    assert {f"gx_{s.name}" for s in SUBJECTS} <= {check["name"] for _, check in checks}
