@@ -100,6 +100,11 @@ def report_quality(outcomes: list[Any], target_dir: Path | None = None, home: Pa
     """Report Great Expectations outcomes as check evaluations of the dbt models they validate
     (found by name in target_dir/manifest.json); returns how many were reported."""
     target_dir, home = target_dir or serving.dbt_target_dir(), home or dagster_home()
+    if not (target_dir / "manifest.json").exists():
+        raise FileNotFoundError(
+            f"No dbt manifest in {target_dir} (DBT_TARGET_PATH) to find the models the suites validate:"
+            " run `make build` first."
+        )
     manifest = json.loads((target_dir / "manifest.json").read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] in BUILT}
     unknown = sorted({o.asset for o in outcomes} - models.keys())
