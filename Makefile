@@ -57,7 +57,7 @@ build demo: export USER_ASSETS_EVENTS_FORMAT ?= $(FORMAT)
 build: $(INSTALLED) ## dbt build (seeds, models, tests) on $USER_ASSETS_RAW_DIR; results shown in `make ui`
 	$(BIN)/dbt build; status=$$?; $(BIN)/python -m orchestration.dagster_report && exit $$status
 
-summary: $(INSTALLED) ## Print rows per layer and rejects per reason of the last build
+summary: $(INSTALLED) ## Print rows per layer and rejects per reason of the last build; charts in reports/summary.html
 	@$(BIN)/python -m orchestration.summary
 
 demo: data build validate summary ## Install, generate the small sample, build, validate, summarise
@@ -118,7 +118,7 @@ docs: $(INSTALLED) ## Generate dbt docs (serve with: .venv/bin/dbt docs serve --
 	@echo "Docs in target/index.html; serve them with: .venv/bin/dbt docs serve --host 127.0.0.1 --port 8080"
 
 clean: ## Remove build output (keeps .venv and data); refuses what the project did not create
-	$(SAFE_PATHS) remove target logs serving quality_docs --warehouse "$(USER_ASSETS_DUCKDB_PATH)"
+	$(SAFE_PATHS) remove target logs serving quality_docs reports --warehouse "$(USER_ASSETS_DUCKDB_PATH)"
 
 clean-data: ## Remove the generated sample data; refuses a folder the simulator did not create
 	$(SAFE_PATHS) remove "$(USER_ASSETS_RAW_DIR)" "$(USER_ASSETS_RAW_DIR)/../truth"

@@ -13,6 +13,10 @@ serves). An invocation is reported once: the last one reported is kept in
 DAGSTER_HOME/dbt_reported_invocation, so a dbt command that failed before writing its results does
 not report the previous results again.
 
+`make validate` reports its Great Expectations suites the same way (report_quality): each suite is
+the check `gx_<suite>` of the dbt asset it validates (orchestration/definitions.py), so after
+`make demo` no check of a dbt asset is left "not evaluated".
+
 usage: python -m orchestration.dagster_report
 """
 
@@ -71,6 +75,50 @@ def dagster_events(
             yield dg.AssetCheckEvaluation(
                 asset_key=key.asset_key, check_name=key.name, passed=passed, severity=severity, metadata=metadata
             )
+
+
+def quality_evaluation(outcome: Any, asset_key: dg.AssetKey) -> dg.AssetCheckEvaluation:
+    """One Great Expectations suite's outcome (orchestration.quality.core.Outcome) as the check
+    evaluation the Dagster check `gx_<suite>` records: a failed critical expectation fails it with
+    severity ERROR, a failed warning with severity WARN."""
+    return dg.AssetCheckEvaluation(
+        asset_key=asset_key,
+        check_name=f"gx_{outcome.subject}",
+        passed=not outcome.failed_critical and not outcome.failed_warning,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.failed_critical else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rows": outcome.rows,
+            "expectations": outcome.evaluated,
+            "failed_critical": ", ".join(outcome.failed_critical) or "none",
+            "failed_warning": ", ".join(outcome.failed_warning) or "none",
+            "reported_by": "orchestration.dagster_report (make validate outside Dagster)",
+        },
+    )
+
+
+def report_quality(outcomes: list[Any], target_dir: Path | None = None, home: Path | None = None) -> int:
+    """Report Great Expectations outcomes as check evaluations of the dbt models they validate
+    (found by name in target_dir/manifest.json); returns how many were reported."""
+    target_dir, home = target_dir or serving.dbt_target_dir(), home or dagster_home()
+    if not (target_dir / "manifest.json").exists():
+        raise FileNotFoundError(
+            f"No dbt manifest in {target_dir} (DBT_TARGET_PATH) to find the models the suites validate:"
+            " run `make build` first."
+        )
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] in BUILT}
+    unknown = sorted({o.asset for o in outcomes} - models.keys())
+    if unknown:
+        raise ValueError(
+            f"Great Expectations suites name models {unknown} that {target_dir / 'manifest.json'} does not"
+            " hold: fix Subject.asset in orchestration/quality/suites.py, or run `dbt parse`."
+        )
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for outcome in outcomes:
+            instance.report_runless_asset_event(
+                quality_evaluation(outcome, TRANSLATOR.get_asset_key(models[outcome.asset]))
+            )
+    return len(outcomes)
 
 
 def dagster_home() -> Path:

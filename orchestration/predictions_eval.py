@@ -1,14 +1,14 @@
 """Holdout calibration of the purchase predictions (issue 6): fit as of a cutoff, compare the
 expected purchases of the next `horizon` days with what the persons then did.
 
-usage: python -m orchestration.predictions_eval [--cutoff YYYY-MM-DD] [--horizon 90]
+usage: python -m orchestration.predictions_eval [--cutoff YYYY-MM-DD] [--horizon 90] [--html FILE]
 
 Works on the warehouse `make demo` built (USER_ASSETS_DUCKDB_PATH, USER_ASSETS_RAW_DIR): copies it
 to a temporary folder, rebuilds the models downstream of the as-of date there with
 `--vars '{as_of: <cutoff>}'` (dbt fits BG/NBD and Gamma-Gamma as of the cutoff), and counts each
 person's actual purchase days (UTC days with a payment whose order was not refunded or cancelled)
 in the holdout (cutoff, cutoff + horizon] from the full warehouse. Prints predicted against actual
-by decile of the prediction.
+by decile of the prediction, and draws them into reports/calibration.html (orchestration/report_html.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration import settings
+from orchestration import report_html, safe_paths, settings
 from orchestration.settings import PROJECT_DIR
 
 
@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cutoff", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--horizon", type=int, default=90)
+    parser.add_argument(
+        "--html", type=Path, default=report_html.REPORTS_DIR / "calibration.html", help="where the HTML report goes"
+    )
     args = parser.parse_args(argv)
     database = settings.duckdb_path()
     if not database.exists():
@@ -108,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         f"total predicted {summary['predicted_total']:,.0f} vs actual {summary['actual_total']:,.0f} "
         f"(ratio {ratio:.3f}); correlation per person {summary['correlation']:.3f}"
     )
+    try:
+        print(f"Chart: {report_html.calibration_report(table, summary, args.html)}")
+    except safe_paths.NotOurs as refused:
+        print(refused, file=sys.stderr)
+        return 1
     return 0
 
 

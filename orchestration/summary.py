@@ -1,6 +1,7 @@
-"""Print what a build produced: rows per layer and model, raw lines by fate, rejects by reason.
+"""Print what a build produced: rows per layer and model, raw lines by fate, rejects by reason;
+and draw the same build's pictures into reports/summary.html (orchestration/report_html.py).
 
-usage: python -m orchestration.summary [--database PATH]
+usage: python -m orchestration.summary [--database PATH] [--html FILE]
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import settings
+from orchestration import report_html, safe_paths, settings
 
 # Each raw source, the base model that holds every one of its lines, and its rejects model.
 RAW_SOURCES = {
@@ -172,11 +173,19 @@ def render(database: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", type=Path, default=settings.duckdb_path())
+    parser.add_argument(
+        "--html", type=Path, default=report_html.REPORTS_DIR / "summary.html", help="where the HTML report goes"
+    )
     args = parser.parse_args(argv)
     if not args.database.exists():
         print(f"No warehouse at {args.database}: run `make build` (or `make demo`) first.", file=sys.stderr)
         return 1
     print(render(args.database))
+    try:
+        print(f"Charts: {report_html.summary_report(args.database, args.html)}")
+    except safe_paths.NotOurs as refused:
+        print(refused, file=sys.stderr)
+        return 1
     return 0
 
 
