@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from orchestration import settings
+from orchestration import dagster_report, settings
 from orchestration.quality.core import validate
 from orchestration.quality.suites import SUBJECTS
 
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         status = "ok" if o.passed and not o.failed_warning else ("WARN " if o.passed else "FAIL ")
         detail = "; ".join([*(f"critical {f}" for f in o.failed_critical), *(f"warning {f}" for f in o.failed_warning)])
         print(f"{o.subject:34} {o.rows:>8,} {o.evaluated:>8}  {status}{detail}")
+    # The suites' results shown on their gx_ checks in `make ui` (as `make build` does for dbt).
+    reported = dagster_report.report_quality(outcomes)
+    print(f"Reported {reported} suite results to the Dagster instance (their gx_ checks in `make ui`).")
     if not args.no_docs:
         print(f"Data Docs: {DOCS_ROOT / 'gx/uncommitted/data_docs/local_site/index.html'}")
     return 0 if all(o.passed for o in outcomes) else 1
