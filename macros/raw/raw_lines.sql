@@ -16,7 +16,8 @@
     counts it as one line. A read_problem names the file and line, never the raw bytes.
 
     When no file matches: a required source stops the build with an error that names the
-    folder; an optional one yields no rows. `since` (an ISO date, for incremental runs) reads
+    folder, unless another source has landed (an orders-only data set builds, with no events);
+    an optional one yields no rows. `since` (an ISO date, for incremental runs) reads
     only the `dt=` folders from that day on: whole files, so line numbers stay the same.
     `numbered=false` leaves line_number null and skips the numbering (for counting lines).
 -#}
@@ -53,7 +54,18 @@
     {%- set file_count = 1 -%}
     {%- if can_query_warehouse() -%}
         {%- set file_count = run_query("select count(*) from glob('" ~ raw_glob ~ "')").columns[0].values()[0] -%}
-        {%- if file_count == 0 and required and is_building() -%}
+        {#- A required source may be absent when the landing folder holds another source (an
+            orders-only data set builds, its event models empty); a folder holding nothing at
+            all is a wrong USER_ASSETS_RAW_DIR. -#}
+        {%- set raw_root = env_var('USER_ASSETS_RAW_DIR', 'data/raw') -%}
+        {%- set other_files = 0 -%}
+        {%- if file_count == 0 and required -%}
+            {%- set other_files = run_query(
+                "select count(*) from glob('" ~ raw_root ~ "/*/dt=*/*') where file not like '%/"
+                ~ table_name ~ "/%'"
+            ).columns[0].values()[0] -%}
+        {%- endif -%}
+        {%- if file_count == 0 and required and other_files == 0 and is_building() -%}
             {{ exceptions.raise_compiler_error(
                 "No raw files match '" ~ raw_glob ~ "' (source " ~ source_name ~ "." ~ table_name ~ "). "
                 ~ "Point USER_ASSETS_RAW_DIR at the raw landing folder (SPEC section 2). "

@@ -1,4 +1,4 @@
-"""Somebody else's data: a data set with only some of the optional sources, and values no
+"""Somebody else's data: a data set with only some of the sources (events only, orders only), and values no
 reference seed lists, build green (issue "Real data in", items 2 and 3).
 
 The raw folders are the tiny sample with sources removed or values replaced by hand: an unseen
@@ -77,6 +77,17 @@ def events_only(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory):
         shutil.rmtree(raw / source)
     changed = _replace_in_files(raw / "events", '"category":"fresh_food"', f'"category":"{UNSEEN_CATEGORY}"')
     assert changed > 0
+    con, run_results = _build(raw, work)
+    yield con, run_results
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def orders_only(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("orders_only")
+    raw = _copy_raw(tiny, work)
+    for source in ["events", "crm_members", "campaign_touches", "erasure_requests"]:
+        shutil.rmtree(raw / source)
     con, run_results = _build(raw, work)
     yield con, run_results
     con.close()
@@ -176,3 +187,23 @@ def test_unseen_app_and_city_flow_through(unseen_values) -> None:
     con, _ = unseen_values
     assert con.execute("select count(*) from marts.dim_persons where city = ?", [UNSEEN_CITY]).fetchone()[0] > 0
     assert con.execute("select count(*) from marts.fct_events where app_id = ?", [UNSEEN_APP]).fetchone()[0] > 0
+
+
+def test_an_orders_only_data_set_builds_green(orders_only) -> None:
+    """Without any event: the as-of date and the periods come from the orders, the event tags
+    are not applicable, and the buyers are persons with their value classes."""
+    con, run_results = orders_only
+    _assert_every_node_ran(run_results)
+    assert con.execute("select count(*) from staging.stg_tracking__events").fetchone()[0] == 0
+    orders = con.execute("select count(distinct order_id) from staging.stg_oms__orders").fetchone()[0]
+    assert orders > 0
+    for mart in ["dim_persons", "fct_person_tags", "fct_rfm_snapshots", "bdg_identifiers_to_persons"]:
+        assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+    last_order_day = con.execute("select max(partition_date) from staging.stg_oms__order_updates").fetchone()[0]
+    assert con.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0] == last_order_day
+    applicable = dict(
+        con.execute(
+            "select item, is_applicable from marts.fct_user_asset_coverage where coverage_area = 'tag'"
+        ).fetchall()
+    )
+    assert applicable["weekend_active"] is False and applicable["buyer_type"] is True

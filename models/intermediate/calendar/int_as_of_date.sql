@@ -1,5 +1,6 @@
 -- One row: the as-of date every person-level mart is computed for, from `var('as_of')` when it is
--- set, else the last landed day of the events (the latest `dt=` partition with an accepted event).
+-- set, else the last landed day of the events (the latest `dt=` partition with an accepted event);
+-- a data set without events (orders only) takes the last landed day of its order updates.
 with
 
 events as (
@@ -8,10 +9,19 @@ events as (
 
 ),
 
+order_updates as (
+
+    select * from {{ ref('stg_oms__order_updates') }}
+
+),
+
 last_landed_day as (
 
-    select max(partition_date) as last_partition_date
-    from events
+    select
+        coalesce(
+            (select max(events.partition_date) from events),
+            (select max(order_updates.partition_date) from order_updates)
+        ) as last_partition_date
 
 ),
 

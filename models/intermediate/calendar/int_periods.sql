@@ -1,5 +1,6 @@
 -- One row per complete period (`var('period_grain')`: week, Monday to Sunday, or month) that ends
--- on or before the as-of date and starts no earlier than the week or month of the first event.
+-- on or before the as-of date and starts no earlier than the week or month of the first event
+-- (the first order when there are no events).
 -- RFM snapshots and lifecycle stages are taken at each period's end.
 {%- set grain = var('period_grain') %}
 {%- if grain not in ['week', 'month'] %}
@@ -22,13 +23,22 @@ events as (
 
 ),
 
+orders as (
+
+    select * from {{ ref('stg_oms__orders') }}
+
+),
+
 bounds as (
 
+    -- From the first event (or, in a data set without events, the first order).
     select
-        {{ period_start('min(events.event_date)') }} as first_period_start,
-        any_value(as_of.as_of_date) as as_of_date
-    from events
-    cross join as_of
+        {{ period_start(
+            'coalesce((select min(events.event_date) from events),'
+            ~ ' (select min(orders.order_date) from orders))'
+        ) }} as first_period_start,
+        as_of.as_of_date
+    from as_of
 
 ),
 
