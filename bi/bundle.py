@@ -45,7 +45,9 @@ def serving_file() -> Path:
 
 def load_assets(assets: Path = ASSETS) -> dict[str, dict]:
     """Every YAML file under `assets`, by its path relative to it."""
-    return {path.relative_to(assets).as_posix(): yaml.safe_load(path.read_text()) for path in sorted(assets.rglob("*.yaml"))}
+    return {
+        path.relative_to(assets).as_posix(): yaml.safe_load(path.read_text()) for path in sorted(assets.rglob("*.yaml"))
+    }
 
 
 def mart_docs(database: Path) -> dict[str, tuple[str | None, list[tuple[str, str, str | None]]]]:

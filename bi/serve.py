@@ -23,12 +23,12 @@ usage: python -m bi.serve [--prepare-only]
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
 import os
 import secrets
 import socket
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from bi import bundle
@@ -84,7 +84,9 @@ def superset(home: Path, *args: str, stdin: str | None = None, log_name: str) ->
     log = logs / f"{log_name}.log"
     command = [str(Path(sys.executable).parent / "superset"), *args]
     with log.open("w") as out:
-        done = subprocess.run(command, env=superset_env(home), input=stdin, text=True, stdout=out, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            command, env=superset_env(home), input=stdin, text=True, stdout=out, stderr=subprocess.STDOUT
+        )
     if done.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-15:])
         raise SetupError(f"`superset {args[0]}` failed (exit {done.returncode}); the end of {log}:\n{tail}")
@@ -154,7 +156,9 @@ def prepare(home: Path) -> None:
 def serve(home: Path, bind_port: int) -> int:
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", bind_port)) == 0:
-            raise SetupError(f"port {bind_port} on 127.0.0.1 is in use: set BI_PORT to a free port (make bi BI_PORT=8089).")
+            raise SetupError(
+                f"port {bind_port} on 127.0.0.1 is in use: set BI_PORT to a free port (make bi BI_PORT=8089)."
+            )
     base = f"http://127.0.0.1:{bind_port}"
     print(f"make bi: Superset on {base} (Ctrl-C stops it)")
     print(f"  log in as {ADMIN}; the password is in {home / 'admin_password'} (readable only by you)")
