@@ -11,10 +11,10 @@ not to the repository:
   the serving copy, which carries the dbt descriptions as comments (persist_docs, copied by
   orchestration/serving.py; timestamps say UTC). Superset does not read DuckDB comments itself.
 
-Two bundles come out: one of the datasets alone (so datasets no chart uses yet, such as
-dim_persons, are registered too) and one of the dashboards with everything they need.
+The zip is what Superset's "Import dashboard" takes; bi/superset_import.py imports every dataset
+in it, also those no chart uses yet (dim_persons, for SQL Lab and new charts).
 
-usage: python -m bi.bundle OUT_DIR   (prints the two zip paths)
+usage: python -m bi.bundle OUT_DIR   (prints the zip's path)
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from orchestration import serving
 ASSETS = Path(__file__).resolve().parent / "dashboards"
 SERVING_PLACEHOLDER = "__SERVING_FILE__"
 TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
+BUNDLE_ROOT = "dashboards"
 
 
 class BundleError(RuntimeError):
@@ -112,37 +113,25 @@ def fill_database(database: dict, path: Path) -> dict:
     return filled
 
 
-def bundles(out_dir: Path, assets: Path = ASSETS, database: Path | None = None) -> tuple[Path, Path, str]:
-    """Write datasets.zip and dashboards.zip into `out_dir`; returns their paths and a digest of
-    their content (what was imported last is not imported again)."""
+def bundle(out_dir: Path, assets: Path = ASSETS, database: Path | None = None) -> tuple[Path, str]:
+    """Write dashboards.zip (what Superset's "Import dashboard" takes) into `out_dir`; returns its
+    path and a digest of its content (bi/serve.py does not import the same content twice)."""
     database = database or serving_file()
     docs = mart_docs(database)
-    files: dict[str, dict] = {}
-    for name, content in load_assets(assets).items():
-        if name.startswith("databases/"):
-            content = fill_database(content, database)
-        elif name.startswith("datasets/"):
-            content = fill_dataset(content, docs)
-        files[name] = content
-    metadata = files.pop("metadata.yaml")
     digest = hashlib.sha256()
-    outputs = []
-    for bundle, kind, prefixes in (
-        ("datasets", "SqlaTable", ("databases/", "datasets/")),
-        ("dashboards", "Dashboard", ("databases/", "datasets/", "charts/", "dashboards/")),
-    ):
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(f"{bundle}/metadata.yaml", yaml.safe_dump({**metadata, "type": kind}, sort_keys=False))
-            for name, content in files.items():
-                if name.startswith(prefixes):
-                    text = yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
-                    archive.writestr(f"{bundle}/{name}", text)
-                    digest.update(f"{bundle}/{name}\n{text}".encode())
-        path = out_dir / f"{bundle}.zip"
-        path.write_bytes(buffer.getvalue())
-        outputs.append(path)
-    return outputs[0], outputs[1], digest.hexdigest()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in load_assets(assets).items():
+            if name.startswith("databases/"):
+                content = fill_database(content, database)
+            elif name.startswith("datasets/"):
+                content = fill_dataset(content, docs)
+            text = yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
+            archive.writestr(f"{BUNDLE_ROOT}/{name}", text)
+            digest.update(f"{name}\n{text}".encode())
+    path = out_dir / f"{BUNDLE_ROOT}.zip"
+    path.write_bytes(buffer.getvalue())
+    return path, digest.hexdigest()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,12 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args[0])
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        datasets, dashboards, _ = bundles(out_dir)
+        path, _ = bundle(out_dir)
     except BundleError as error:
         print(error, file=sys.stderr)
         return 1
-    print(datasets)
-    print(dashboards)
+    print(path)
     return 0
 
 

@@ -11,10 +11,11 @@ Runs in .venv-bi (bi/constraints.txt). Every step reuses what an earlier run mad
 5. the user `admin` is created once, with a generated password written to
    SUPERSET_HOME/admin_password (mode 0600): the console prints where it is, never the password,
    so no build or CI log ever holds it;
-6. the dashboards (bi/dashboards/, zipped by bi/bundle.py) are imported when they, or the serving
-   copy's columns and descriptions, changed since the last import. The import replaces only the
-   project's own database, datasets, charts and dashboards (matched by their UUIDs); anything made
-   in the UI under other UUIDs is left alone;
+6. the dashboards (bi/dashboards/, zipped by bi/bundle.py) are imported (bi/superset_import.py)
+   when they, or the serving copy's columns and descriptions, changed since the last import. The
+   import replaces only the project's own database, datasets, charts and dashboards (matched by
+   their UUIDs): edit them in bi/dashboards/, or save a copy in the UI; anything made in the UI
+   under other UUIDs is left alone;
 7. Superset is served by gunicorn on 127.0.0.1:BI_PORT (default 8088) until Ctrl-C.
 
 usage: python -m bi.serve [--prepare-only]
@@ -77,19 +78,28 @@ def superset_env(home: Path) -> dict[str, str]:
     }
 
 
-def superset(home: Path, *args: str, stdin: str | None = None, log_name: str) -> None:
-    """Run a `superset` command; its output goes to SUPERSET_HOME/logs/<log_name>.log."""
+def run_logged(home: Path, command: list[str], log_name: str, stdin: str | None = None) -> None:
+    """Run a command in Superset's environment; its output goes to SUPERSET_HOME/logs/<log_name>.log."""
     logs = home / "logs"
     logs.mkdir(exist_ok=True)
     log = logs / f"{log_name}.log"
-    command = [str(Path(sys.executable).parent / "superset"), *args]
     with log.open("w") as out:
         done = subprocess.run(
-            command, env=superset_env(home), input=stdin, text=True, stdout=out, stderr=subprocess.STDOUT
+            command,
+            cwd=PROJECT_DIR,
+            env=superset_env(home),
+            input=stdin,
+            text=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     if done.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-15:])
-        raise SetupError(f"`superset {args[0]}` failed (exit {done.returncode}); the end of {log}:\n{tail}")
+        raise SetupError(f"`{' '.join(command[1:3])}` failed (exit {done.returncode}); the end of {log}:\n{tail}")
+
+
+def superset(home: Path, *args: str, stdin: str | None = None, log_name: str) -> None:
+    run_logged(home, [str(Path(sys.executable).parent / "superset"), *args], log_name, stdin=stdin)
 
 
 def prepare(home: Path) -> None:
@@ -142,14 +152,13 @@ def prepare(home: Path) -> None:
     imports = home / "import"
     imports.mkdir(exist_ok=True)
     try:
-        datasets, dashboards, digest = bundle.bundles(imports)
+        zipped, digest = bundle.bundle(imports)
     except bundle.BundleError as error:
         raise SetupError(str(error)) from None
     stamp = home / ".imported"
     if not stamp.exists() or stamp.read_text().strip() != digest:
         print("make bi: importing the dashboards of bi/dashboards/")
-        superset(home, "import-datasources", "-p", str(datasets), "-u", ADMIN, log_name="import_datasets")
-        superset(home, "import-dashboards", "-p", str(dashboards), "-u", ADMIN, log_name="import_dashboards")
+        run_logged(home, [sys.executable, "-m", "bi.superset_import", str(zipped), ADMIN], "import")
         stamp.write_text(digest + "\n")
 
 
