@@ -9,7 +9,8 @@ not to the repository:
   read-only (`access_mode=read_only`) with DuckDB's access to other files turned off;
 - each dataset's columns with their types and descriptions, and the table's description: read from
   the serving copy, which carries the dbt descriptions as comments (persist_docs, copied by
-  orchestration/serving.py; timestamps say UTC). Superset does not read DuckDB comments itself.
+  orchestration/serving.py; timestamps say UTC). Superset reads column comments only when a user
+  syncs a dataset's columns, and never the table's comment.
 
 The zip is what Superset's "Import dashboard" takes; bi/superset_import.py imports every dataset
 in it, also those no chart uses yet (dim_persons, for SQL Lab and new charts).
