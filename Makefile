@@ -26,7 +26,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 # anything else refused by name (docs/safety.md). It needs no venv, so `make clean` works without one.
 SAFE_PATHS = "$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))" -m orchestration.safe_paths
 
-.PHONY: help install install-spark data build summary demo test test-spark lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate
+.PHONY: help install install-spark data build summary demo test test-spark lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate bi test-bi
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -112,6 +112,32 @@ ui: $(INSTALLED) ## Dagster UI on http://127.0.0.1:$(or $(UI_PORT),3000) (asset 
 
 publish: $(INSTALLED) ## Publish the marts to serving/ for BI (refuses a failed build unless FORCE=1)
 	$(BIN)/python -m orchestration.serving $(if $(FORCE),--force)
+
+# BI (docs/bi.md): Apache Superset in its own .venv-bi (bi/constraints.txt; it pins SQLAlchemy 1.4),
+# its metadata database, secret key and admin password in bi/superset_home/ (git-ignored).
+VENV_BI := .venv-bi
+BIN_BI := $(CURDIR)/$(VENV_BI)/bin
+INSTALLED_BI := $(VENV_BI)/.installed
+BI_PACKAGES := apache-superset duckdb-engine rich cachetools flask-caching playwright pytest
+export BI_PORT ?= 8088
+
+$(INSTALLED_BI): bi/constraints.txt
+	@test -x $(BIN_BI)/python || $(PYTHON) -m venv $(VENV_BI)
+	$(BIN_BI)/python -m pip install --quiet --upgrade pip
+	$(BIN_BI)/python -m pip install --quiet -c bi/constraints.txt $(BI_PACKAGES)
+	@touch $@
+
+bi: $(INSTALLED_BI) ## Superset on http://127.0.0.1:$BI_PORT (8088) with the dashboards, over the serving copy of `make publish`
+	@$(BIN_BI)/python -m bi.serve
+
+# Chromium comes from Debian (Playwright drives it; it downloads no browser of its own). The
+# warehouse is the published one, or the small demo built and published first.
+test-bi: $(INSTALLED_BI) ## Open every dashboard headless: charts render with data; screenshots in docs/screenshots/bi/
+	@command -v chromium >/dev/null || { echo "make test-bi: installing Chromium (apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "make test-bi needs Chromium: apt-get install chromium (as root)"; exit 1; }
+	@test -e "$(or $(USER_ASSETS_SERVING_DIR),serving)/warehouse_serving.duckdb" || $(MAKE) --no-print-directory demo publish
+	$(BIN_BI)/python -m pytest --noconftest -p no:cacheprovider orchestration/tests/bi_browser/check_dashboards.py
 
 docs: $(INSTALLED) ## Generate dbt docs (serve with: .venv/bin/dbt docs serve --host 127.0.0.1)
 	$(BIN)/dbt docs generate

@@ -1,0 +1,1 @@
+"""Apache Superset over the serving copy: `make bi` (docs/bi.md)."""
