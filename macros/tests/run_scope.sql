@@ -4,18 +4,26 @@
       dbt_invocation_id  the rows carrying this invocation's id (the model writes the column);
       <a partition column, e.g. partition_date>  the partitions from the run's cutoff
                          (incremental_partition_cutoff() of that column) on,
-    and runs record_run_scope() as a pre-hook. The hook writes one row to audit.dbt_run_scopes
-    only when the model is built incrementally (is_incremental()), so the ledger says whether a
-    model was built incrementally in THIS invocation. get_where_subquery() then narrows the
-    model's generic tests to that scope; it tests the whole table in every other case: `dbt test`
-    alone, --full-refresh, a first build, a model not run in this invocation, var full_tests,
-    a model without run_scope, singular tests, and test types not listed in
-    run_scoped_test_keys(). -#}
+    and runs record_run_scope() as a pre-hook. The hook writes the model's ledger,
+    audit.dbt_run_scope__<model>, only when the model is built incrementally (is_incremental()),
+    so the ledger says whether the model was built incrementally in THIS invocation.
+    get_where_subquery() then narrows the model's generic tests to that scope; it tests the whole
+    table in every other case: `dbt test` alone, --full-refresh, a first build, a model not run
+    in this invocation, var full_tests, a model without run_scope, singular tests, and test types
+    not listed in run_scoped_test_keys(). -#}
 
 
-{#- Pre-hook of a model with meta.run_scope: on an incremental run, records in audit.dbt_run_scopes
-    the invocation, the model and where its written rows start (the partition cutoff, computed as
-    the model computes it: the hook runs before the model's insert). Nothing otherwise. -#}
+{#- The one-row ledger of a model's last incremental run: audit.dbt_run_scope__<model>. One table
+    per model, so that models running at the same time never write the same table. -#}
+{% macro run_scope_relation(node) -%}
+    {{ return(audit_relation('dbt_run_scope__' ~ node.name)) }}
+{%- endmacro %}
+
+
+{#- Pre-hook of a model with meta.run_scope: on an incremental run, records in its ledger
+    (run_scope_relation()) the invocation and where its written rows start (the partition cutoff,
+    computed as the model computes it: the hook runs before the model's insert). Nothing on a
+    full build, nor on Spark (no incremental models there). -#}
 {% macro record_run_scope() -%}
     {%- if execute and is_incremental() -%}
         {%- set scope = model.config.meta.get('run_scope') -%}
@@ -28,13 +36,11 @@
         {%- endif -%}
         {%- set written_from = none if scope == 'dbt_invocation_id' else incremental_partition_cutoff(scope) -%}
         {%- if scope == 'dbt_invocation_id' or written_from -%}
-            create table if not exists {{ audit_relation('dbt_run_scopes') }} (
-                invocation_id varchar, unique_id varchar, scope_column varchar, written_from varchar
-            );
-            insert into {{ audit_relation('dbt_run_scopes') }} values (
-                '{{ invocation_id }}', '{{ model.unique_id }}', '{{ scope }}',
-                {{ "'" ~ written_from ~ "'" if written_from else 'null' }}
-            )
+            create or replace table {{ run_scope_relation(model) }} as
+            select
+                '{{ invocation_id }}' as invocation_id,
+                '{{ scope }}' as scope_column,
+                {{ "'" ~ written_from ~ "'" if written_from else 'null' }} as written_from
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -75,18 +81,17 @@
             ~ " does not run the pre-hook record_run_scope(): add `pre_hook: \"{{ record_run_scope() }}\"`"
             ~ " to its config in the yml (docs/incremental.md).") }}
     {%- endif -%}
-    {%- set ledger = audit_relation('dbt_run_scopes') -%}
+    {%- set ledger = run_scope_relation(node) -%}
     {%- set exists = run_query(
-        "select count(*) from information_schema.tables where table_schema = 'audit'"
-        ~ " and table_name = 'dbt_run_scopes'"
+        "select count(*) from information_schema.tables where table_schema = '" ~ ledger.schema ~ "'"
+        ~ " and table_name = '" ~ ledger.identifier ~ "'"
         ~ (" and table_catalog = '" ~ ledger.database ~ "'" if ledger.database else '')
     ).columns[0].values()[0] -%}
     {%- if not exists -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set rows = run_query(
-        "select scope_column, written_from from " ~ ledger
-        ~ " where invocation_id = '" ~ invocation_id ~ "' and unique_id = '" ~ node.unique_id ~ "'"
+        "select scope_column, written_from from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
     ).rows -%}
     {%- if rows | length == 0 -%}
         {{ return(none) }}
@@ -105,7 +110,8 @@
     {%- set where = config.get('where', '') -%}
     {%- set scope = none -%}
     {%- set keys = none -%}
-    {%- if execute and not var('full_tests', false) and model.resource_type == 'test'
+    {%- if execute and not ((var('full_tests', false) | string | lower) in ['true', '1', 'yes'])
+        and model.resource_type == 'test'
         and model.get('test_metadata') and model.get('attached_node') -%}
         {%- set node = graph.nodes.get(model.attached_node) -%}
         {%- if node and node.resource_type == 'model' and relation.identifier == node.alias -%}

@@ -190,3 +190,19 @@ def test_dbt_test_alone_tests_whole_tables(daily: Path, landed: Path, tmp_path: 
     results = node_results(work / "target")
     assert results[STATUS][0] == "fail"
     assert all(SCOPE_MARK not in run_sql(work / "target", name) for name in results)
+
+
+def test_weekly_schedule_runs_the_full_tests() -> None:
+    # A weekly schedule runs a job whose `dbt build` carries full_tests: true; the daily job
+    # leaves the switch off.
+    from orchestration import definitions
+
+    schedule = definitions.weekly_full_tests_schedule
+    assert schedule.job_name == "full_tests_build" and schedule.execution_timezone == "Asia/Shanghai"
+    minute, hour, day_of_month, month, day_of_week = schedule.cron_schedule.split()
+    assert (day_of_month, month) == ("*", "*") and day_of_week.isdigit() and minute.isdigit() and hour.isdigit()
+    assert schedule in definitions.defs.schedules and definitions.full_tests_build in definitions.defs.jobs
+    config = definitions.full_tests_build.config["ops"]["warehouse_dbt_assets"]["config"]
+    args = definitions.dbt_build_args(definitions.DbtBuildConfig(**config))
+    assert args == ["build", "--vars", '{"full_tests": true}']
+    assert definitions.dbt_build_args(definitions.DbtBuildConfig()) == ["build"]
