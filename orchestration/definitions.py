@@ -8,7 +8,9 @@ applications BI builds on the marts, not materialized here). Grouped by layer an
 dbt folders, owned by the teams in dbt `meta.owner`.
 
 Automation: `daily_build` at 06:00 Asia/Shanghai; `new_raw_partition` starts it when a new
-`dt=` partition of the events lands; `full_refresh` rebuilds everything from scratch.
+`dt=` partition of the events lands; `full_refresh` rebuilds everything from scratch;
+`full_tests_build` (Sundays at 09:00) builds with every data test over whole tables, as daily runs
+test only what they wrote.
 Nothing heavy happens at import time: the dbt manifest is read, no database is opened.
 """
 
@@ -50,14 +52,23 @@ RAW_FOLDERS = {
 
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
+    # Test every table whole, not only what an incremental run wrote (dbt var full_tests).
+    full_tests: bool = False
+
+
+def dbt_build_args(config: DbtBuildConfig) -> list[str]:
+    return [
+        "build",
+        *(["--full-refresh"] if config.full_refresh else []),
+        *(["--vars", json.dumps({"full_tests": True})] if config.full_tests else []),
+    ]
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=TRANSLATOR)
 def warehouse_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
-    yield from dbt.cli(args, context=context).stream()
+    yield from dbt.cli(dbt_build_args(config), context=context).stream()
 
 
 @dg.multi_asset(
@@ -200,12 +211,27 @@ full_refresh = dg.define_asset_job(
     config={"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": True}}}},
     description="dbt build --full-refresh, then the serving copy.",
 )
+full_tests_build = dg.define_asset_job(
+    "full_tests_build",
+    selection=build_selection,
+    config={"ops": {"warehouse_dbt_assets": {"config": {"full_tests": True}}}},
+    description="dbt build with every data test over whole tables (var full_tests), then the serving copy.",
+)
 daily_schedule = dg.ScheduleDefinition(
     name="daily_build_schedule",
     job=daily_build,
     cron_schedule="0 6 * * *",
     execution_timezone="Asia/Shanghai",
     description="Every day at 06:00 Beijing time, after the night's files have landed.",
+)
+# Daily runs test only what they wrote (docs/incremental.md); once a week every table is tested
+# whole, so an error in older rows (a changed rule, a hand edit) does not go unchecked.
+weekly_full_tests_schedule = dg.ScheduleDefinition(
+    name="weekly_full_tests_schedule",
+    job=full_tests_build,
+    cron_schedule="0 9 * * 0",
+    execution_timezone="Asia/Shanghai",
+    description="Every Sunday at 09:00 Beijing time (after the daily build): dbt build with full tests.",
 )
 
 
@@ -227,8 +253,8 @@ def new_raw_partition(context: dg.SensorEvaluationContext) -> dg.SensorResult | 
 defs = dg.Definitions(
     assets=[raw_landing, warehouse_dbt_assets, serving_copy, *exposure_specs(dbt_project.manifest_path)],
     asset_checks=gx_checks,
-    jobs=[daily_build, full_refresh],
-    schedules=[daily_schedule],
+    jobs=[daily_build, full_refresh, full_tests_build],
+    schedules=[daily_schedule, weekly_full_tests_schedule],
     sensors=[new_raw_partition],
     # The dbt of this interpreter's environment, whether or not the venv is on PATH.
     resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))},

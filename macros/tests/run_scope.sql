@@ -1,0 +1,152 @@
+{#- Data tests scoped to what a run wrote (docs/incremental.md, "Tests on incremental runs").
+
+    An incremental model declares in its yml how the rows a run wrote are found, `meta.run_scope`:
+      dbt_invocation_id  the rows carrying this invocation's id (the model writes the column);
+      <a partition column, e.g. partition_date>  the partitions from the run's cutoff
+                         (incremental_partition_cutoff() of that column) on,
+    and runs record_run_scope() as a pre-hook. The hook writes the model's ledger,
+    audit.dbt_run_scope__<model>, only when the model is built incrementally (is_incremental()),
+    so the ledger says whether the model was built incrementally in THIS invocation.
+    get_where_subquery() then narrows the model's generic tests to that scope; it tests the whole
+    table in every other case: `dbt test` alone, --full-refresh, a first build, a model not run
+    in this invocation, var full_tests, a model without run_scope, singular tests, and test types
+    not listed in run_scoped_test_keys(). -#}
+
+
+{#- The one-row ledger of a model's last incremental run: audit.dbt_run_scope__<model>. One table
+    per model, so that models running at the same time never write the same table. -#}
+{% macro run_scope_relation(node) -%}
+    {{ return(audit_relation('dbt_run_scope__' ~ node.name)) }}
+{%- endmacro %}
+
+
+{#- Pre-hook of a model with meta.run_scope: on an incremental run, records in its ledger
+    (run_scope_relation()) the invocation and where its written rows start (the partition cutoff,
+    computed as the model computes it: the hook runs before the model's insert). Nothing on a
+    full build, nor on Spark (no incremental models there). -#}
+{% macro record_run_scope() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set scope = model.config.meta.get('run_scope') -%}
+        {%- if not scope -%}
+            {{ exceptions.raise_compiler_error(
+                "Model " ~ model.name ~ " (" ~ model.original_file_path ~ ") runs the pre-hook"
+                ~ " record_run_scope() but declares no meta.run_scope in its yml: add"
+                ~ " `meta: {run_scope: dbt_invocation_id}` or `{run_scope: partition_date}`"
+                ~ " (docs/incremental.md), or remove the hook.") }}
+        {%- endif -%}
+        {%- set written_from = none if scope == 'dbt_invocation_id' else incremental_partition_cutoff(scope) -%}
+        {%- if scope == 'dbt_invocation_id' or written_from -%}
+            create or replace table {{ run_scope_relation(model) }} as
+            select
+                '{{ invocation_id }}' as invocation_id,
+                '{{ scope }}' as scope_column,
+                {{ "'" ~ written_from ~ "'" if written_from else 'null' }} as written_from
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The columns a generic test groups rows by (a key or a group), [] for a row-level test, or none
+    for a test that must read the whole table (relationships, unknown types: safe by default). A
+    row-level test of the written rows is enough: the other rows have not changed since they were
+    tested. A test over groups reads every row sharing a group with a written row, so a duplicate
+    between a new row and an old one is caught. -#}
+{% macro run_scoped_test_keys(test_metadata) -%}
+    {%- set name = test_metadata.name -%}
+    {%- set kwargs = test_metadata.kwargs -%}
+    {%- if name in ['not_null', 'accepted_values', 'expression_is_true'] -%}
+        {{ return([]) }}
+    {%- elif name == 'unique' -%}
+        {{ return([kwargs.column_name]) }}
+    {%- elif name == 'unique_combination_of_columns' -%}
+        {{ return(kwargs.combination_of_columns) }}
+    {%- elif name == 'no_file_wholly_rejected' -%}
+        {{ return(['file_name']) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{#- The condition naming the rows the current invocation wrote incrementally into `node` (a
+    model of the graph), or none when it did not build the model incrementally (whole table). -#}
+{% macro run_scope_condition(node) -%}
+    {%- set scope = node.config.meta.get('run_scope') -%}
+    {%- if not scope or node.config.materialized != 'incremental' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set hooks = node.config.get('pre-hook', []) | map(attribute='sql') | join(' ') -%}
+    {%- if 'record_run_scope' not in hooks -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ node.name ~ " (" ~ node.original_file_path ~ ") declares meta.run_scope but"
+            ~ " does not run the pre-hook record_run_scope(): add `pre_hook: \"{{ record_run_scope() }}\"`"
+            ~ " to its config in the yml (docs/incremental.md).") }}
+    {%- endif -%}
+    {%- set ledger = run_scope_relation(node) -%}
+    {%- set exists = run_query(
+        "select count(*) from information_schema.tables where table_schema = '" ~ ledger.schema ~ "'"
+        ~ " and table_name = '" ~ ledger.identifier ~ "'"
+        ~ (" and table_catalog = '" ~ ledger.database ~ "'" if ledger.database else '')
+    ).columns[0].values()[0] -%}
+    {%- if not exists -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set rows = run_query(
+        "select scope_column, written_from from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
+    ).rows -%}
+    {%- if rows | length == 0 -%}
+        {{ return(none) }}
+    {%- elif rows[0][0] == 'dbt_invocation_id' -%}
+        {{ return("dbt_invocation_id = '" ~ invocation_id ~ "'") }}
+    {%- else -%}
+        {{ return(rows[0][0] ~ " >= cast('" ~ rows[0][1] ~ "' as date)") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Overrides dbt's get_where_subquery, which wraps the tested relation of every generic test:
+    keeps the `where` config and, on an incremental run of the tested model in this invocation,
+    narrows the test to the rows the run wrote (see the top of this file). -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set scope = none -%}
+    {%- set keys = none -%}
+    {%- if execute and not ((var('full_tests', false) | string | lower) in ['true', '1', 'yes'])
+        and model.resource_type == 'test'
+        and model.get('test_metadata') and model.get('attached_node') -%}
+        {%- set node = graph.nodes.get(model.attached_node) -%}
+        {%- if node and node.resource_type == 'model' and relation.identifier == node.alias -%}
+            {%- set keys = run_scoped_test_keys(model.test_metadata) -%}
+            {%- if keys is not none -%}
+                {%- set scope = run_scope_condition(node) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if scope is none -%}
+        {%- if where -%}
+            {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') }}
+        {%- endif -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set filtered -%}
+        {%- if keys | length == 0 -%}
+        (
+            -- run scope: the rows this invocation wrote (macros/tests/run_scope.sql)
+            select * from {{ relation }} where {{ scope }}{{ ' and (' ~ where ~ ')' if where }}
+        ) dbt_subquery
+        {%- else -%}
+        (
+            -- run scope: every row sharing {{ keys | join(', ') }} with a row this invocation wrote
+            -- (macros/tests/run_scope.sql)
+            select whole_table.* from {{ relation }} as whole_table
+            where {{ '(' ~ where ~ ') and ' if where }}exists (
+                select 1 from {{ relation }} as written
+                where {{ scope }}{{ ' and (' ~ where ~ ')' if where }}
+                {%- for key in keys %}
+                    and whole_table.{{ key }} is not distinct from written.{{ key }}
+                {%- endfor %}
+            )
+        ) dbt_subquery
+        {%- endif -%}
+    {%- endset -%}
+    {{ return(filtered) }}
+{%- endmacro %}

@@ -1,0 +1,276 @@
+"""Data tests scoped to what a run wrote (macros/tests/run_scope.sql, docs/incremental.md).
+
+On an incremental run, the generic tests of a model declaring `meta.run_scope` read only the rows
+the run wrote (row-level tests) or the rows sharing a key with them (key and group tests); every
+other case tests the whole table: `dbt test` alone, a full build, `--vars '{full_tests: true}'`.
+The orders lines model (run_scope: dbt_invocation_id) is run alone on a copy of the tiny build
+after one more day has landed, with errors planted in old rows and in what the run writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.tests.tiny_build import TinyBuild
+
+MODEL = "base_oms__order_lines"
+SCOPE_MARK = "run scope:"
+# The planted wholly rejected files: one in the day the run lands, one in an old partition.
+GARBAGE = "not json\n" * 4
+
+
+def node_results(target: Path) -> dict[str, tuple[str, int | None]]:
+    """Test name -> (status, failures) of the last dbt command in `target`."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].split(".")[2]: (r["status"], r["failures"])
+        for r in results
+        if r["unique_id"].startswith("test.")
+    }
+
+
+def invocation(target: Path) -> str:
+    return json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
+
+
+def run_sql(target: Path, test: str) -> str:
+    """The SQL of a test as dbt compiled it in its last run (target/compiled), with the
+    where-subquery it was given."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    (node,) = [n for n in manifest["nodes"].values() if n["resource_type"] == "test" and n["name"] == test]
+    return (target / "compiled" / node["package_name"] / node["original_file_path"] / node["path"]).read_text()
+
+
+def find_test(target: Path, prefix: str) -> str:
+    names = [name for name in node_results(target) if name.startswith(prefix)]
+    assert len(names) == 1, (prefix, names)
+    return names[0]
+
+
+UNIQUE = f"unique_combination_of_columns_{MODEL}_file_name__line_number"
+STATUS = f"accepted_values_{MODEL}_line_status__accepted__rejected__duplicate"
+
+
+def dbt_or_fail(args: list[str], raw: Path, work: Path, allowed_failures: frozenset[str] = frozenset()) -> None:
+    """Runs dbt; a failing node other than the tests in `allowed_failures` fails the test."""
+    # Only the tests of the model itself (not the raw-lines reconciliation, which reads others).
+    result = run_dbt([*args, "--indirect-selection", "cautious"], raw, work)
+    assert (work / "target" / "run_results.json").exists(), result.stdout[-4000:]
+    failing = {name for name, (status, _) in node_results(work / "target").items() if status in ("fail", "error")}
+    assert failing <= set(allowed_failures), result.stdout[-4000:]
+    if not failing:
+        assert result.returncode == 0, result.stdout[-4000:]
+
+
+@pytest.fixture(scope="module")
+def landed(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the tiny build with one more day of raw files landed (not yet built), in which
+    errors are planted: an old orders line with an unknown line_status, an old line given the
+    key (file, line number) of a line of the new day, a wholly rejected file in the new day and
+    one in an old partition (the table keeps that partition's lines as they were read)."""
+    work = tmp_path_factory.mktemp("scoped")
+    shutil.copytree(tiny.raw, work / "raw")
+    shutil.copytree(tiny.truth, work / "truth")
+    shutil.copy(tiny.database, work / "warehouse.duckdb")
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(work / "raw")],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+    new_day = sorted(p.name for p in (work / "raw" / "orders").glob("dt=*"))[-1]
+    (work / "raw" / "orders" / new_day / "garbage-new.jsonl").write_text(GARBAGE)
+    (work / "raw" / "orders" / "dt=2025-12-10" / "garbage-old.jsonl").write_text(GARBAGE)
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        old = con.execute(
+            f"select file_name, line_number from staging.{MODEL} where partition_date < date '2026-03-01'"
+            " order by file_name, line_number limit 2"
+        ).fetchall()
+        con.execute(
+            f"update staging.{MODEL} set line_status = 'bogus' where file_name = ? and line_number = ?", list(old[0])
+        )
+        con.execute(
+            f"update staging.{MODEL} set file_name = ?, line_number = 1 where file_name = ? and line_number = ?",
+            [f"orders/{new_day}/part-0.jsonl", *old[1]],
+        )
+    return work
+
+
+@pytest.fixture(scope="module")
+def daily(landed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The daily run of the orders lines model with its tests, on a copy of `landed`."""
+    work = tmp_path_factory.mktemp("daily")
+    shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
+    dbt_or_fail(["build", "-s", MODEL], landed / "raw", work, frozenset({UNIQUE, STATUS}))
+    return work
+
+
+def wholly_rejected_files(work: Path, test: str) -> set[str]:
+    """Runs the SQL dbt ran for the no_file_wholly_rejected test again: the files it reported."""
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        return {row[0] for row in con.execute(run_sql(work / "target", test)).fetchall()}
+
+
+def test_incremental_run_tests_only_what_it_wrote(daily: Path) -> None:
+    # (a) The scoped tests read the rows carrying this invocation's id, and no other rows.
+    target = daily / "target"
+    not_null = find_test(target, "not_null_" + MODEL + "_file_name")
+    sql = run_sql(target, not_null)
+    assert SCOPE_MARK in sql and f"dbt_invocation_id = '{invocation(target)}'" in sql
+    with duckdb.connect(str(daily / "warehouse.duckdb"), read_only=True) as con:
+        scoped = sql[sql.index("(") : sql.index("dbt_subquery")].strip()
+        (tested,) = con.execute(f"select count(*) from {scoped} as tested").fetchone()
+        (written, total) = con.execute(
+            f"select count(*) filter (where dbt_invocation_id = ?), count(*) from staging.{MODEL}",
+            [invocation(target)],
+        ).fetchone()
+    assert 0 < tested == written < total
+
+
+def test_errors_in_what_the_run_wrote_are_caught(daily: Path) -> None:
+    # (b) A key the run wrote that an old row also holds is a duplicate: the key test reads every
+    # row sharing a key with a written row, not only the written rows.
+    status = node_results(daily / "target")
+    assert status[UNIQUE][0] == "fail"
+    # The wholly rejected file of the new day is reported (warn level); the old one is not in
+    # the table (the run did not read its partition).
+    wholly = find_test(daily / "target", "no_file_wholly_rejected_" + MODEL)
+    assert status[wholly][0] == "warn"
+    files = wholly_rejected_files(daily, wholly)
+    assert any(name.endswith("garbage-new.jsonl") for name in files)
+    assert not any(name.endswith("garbage-old.jsonl") for name in files)
+
+
+def test_old_errors_are_left_to_full_tests(daily: Path, landed: Path, tmp_path: Path) -> None:
+    # (c) The old row with an unknown line_status is not re-reported by the daily run...
+    assert node_results(daily / "target")[STATUS][0] == "pass"
+    # ...but is caught by the next run with full_tests: true (the switch of the weekly job).
+    work = tmp_path / "full_tests"
+    work.mkdir()
+    shutil.copy(daily / "warehouse.duckdb", work / "warehouse.duckdb")
+    dbt_or_fail(
+        ["build", "-s", MODEL, "--vars", "{full_tests: true}"], landed / "raw", work, frozenset({STATUS, UNIQUE})
+    )
+    results = node_results(work / "target")
+    assert results[STATUS][0] == "fail"
+    assert all(SCOPE_MARK not in run_sql(work / "target", name) for name in results)
+
+
+def test_full_build_tests_whole_table(daily: Path, landed: Path, tmp_path: Path) -> None:
+    # (c) A full build reads the old partition again: its wholly rejected file is reported, and
+    # no test is scoped. So is a model built whole because its table did not exist.
+    for how, args in (("full_refresh", ["--full-refresh"]), ("first_build", [])):
+        work = tmp_path / how
+        work.mkdir()
+        shutil.copy(daily / "warehouse.duckdb", work / "warehouse.duckdb")
+        if how == "first_build":
+            with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+                con.execute(f"drop table staging.{MODEL}")
+        dbt_or_fail(["build", "-s", MODEL, *args], landed / "raw", work)
+        results = node_results(work / "target")
+        assert all(SCOPE_MARK not in run_sql(work / "target", name) for name in results), how
+        files = wholly_rejected_files(work, find_test(work / "target", "no_file_wholly_rejected_" + MODEL))
+        assert any(name.endswith("garbage-old.jsonl") for name in files), how
+
+
+def test_dbt_test_alone_tests_whole_tables(daily: Path, landed: Path, tmp_path: Path) -> None:
+    # (d) `dbt test` builds nothing: every test reads the whole table, the old error is caught.
+    work = tmp_path / "test_alone"
+    work.mkdir()
+    shutil.copy(daily / "warehouse.duckdb", work / "warehouse.duckdb")
+    dbt_or_fail(["test", "-s", MODEL], landed / "raw", work, frozenset({STATUS, UNIQUE}))
+    results = node_results(work / "target")
+    assert results[STATUS][0] == "fail"
+    assert all(SCOPE_MARK not in run_sql(work / "target", name) for name in results)
+
+
+def test_weekly_schedule_runs_the_full_tests() -> None:
+    # A weekly schedule runs a job whose `dbt build` carries full_tests: true; the daily job
+    # leaves the switch off.
+    from orchestration import definitions
+
+    schedule = definitions.weekly_full_tests_schedule
+    assert schedule.job_name == "full_tests_build" and schedule.execution_timezone == "Asia/Shanghai"
+    minute, hour, day_of_month, month, day_of_week = schedule.cron_schedule.split()
+    assert (day_of_month, month) == ("*", "*") and day_of_week.isdigit() and minute.isdigit() and hour.isdigit()
+    assert schedule in definitions.defs.schedules and definitions.full_tests_build in definitions.defs.jobs
+    config = definitions.full_tests_build.config["ops"]["warehouse_dbt_assets"]["config"]
+    args = definitions.dbt_build_args(definitions.DbtBuildConfig(**config))
+    assert args == ["build", "--vars", '{"full_tests": true}']
+    assert definitions.dbt_build_args(definitions.DbtBuildConfig()) == ["build"]
+
+
+# The lines the tracking models' yml needs (models/staging/tracking/_tracking__models.yml is
+# another change's file): model -> its config block, inserted after the model's description.
+TRACKING_RUN_SCOPES = {
+    "base_tracking__event_lines": "dbt_invocation_id",
+    "stg_tracking__events": "partition_date",
+    "stg_tracking__event_identifiers": "partition_date",
+}
+TRACKING_CUTOFF = "2026-03-28"  # the tiny build's newest partition (2026-03-31) minus 3 days
+
+
+def project_with_tracking_run_scopes(root: Path) -> Path:
+    """A copy of the dbt project whose tracking models declare their run scope."""
+    project = root / "project"
+    for part in ("models", "macros", "tests", "seeds", "snapshots"):
+        shutil.copytree(PROJECT_DIR / part, project / part)
+    for part in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_DIR / part, project / part)
+    yml = project / "models" / "staging" / "tracking" / "_tracking__models.yml"
+    text = yml.read_text()
+    for model, scope in TRACKING_RUN_SCOPES.items():
+        start = text.index(f"  - name: {model}\n")
+        at = text.index("\n    data_tests:\n" if model != "stg_tracking__events" else "\n    columns:\n", start) + 1
+        block = f'    config:\n      meta: {{run_scope: {scope}}}\n      pre_hook: "{{{{ record_run_scope() }}}}"\n'
+        assert "    config:" not in text[start:at], model
+        text = text[:at] + block + text[at:]
+    yml.write_text(text)
+    return project
+
+
+def test_partition_scope_of_the_tracking_models(landed: Path, tmp_path: Path) -> None:
+    # A model scoped by partition_date tests the partitions from the run's cutoff on; a key of
+    # those partitions that an old row also holds is still a duplicate.
+    project = project_with_tracking_run_scopes(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        old = con.execute(
+            "select event_id from staging.stg_tracking__events where partition_date < date '2026-03-01'"
+            " order by event_id limit 2"
+        ).fetchall()
+        (recent,) = con.execute(
+            "select min(event_id) from staging.stg_tracking__events where partition_date = date '2026-03-31'"
+        ).fetchone()
+        con.execute("update staging.stg_tracking__events set event_name = 'bogus' where event_id = ?", [old[0][0]])
+        con.execute("update staging.stg_tracking__events set event_id = ? where event_id = ?", [recent, old[1][0]])
+    unique = "unique_stg_tracking__events_event_id"
+    result = run_dbt(
+        ["build", "-s", *TRACKING_RUN_SCOPES, "--indirect-selection", "cautious"],
+        landed / "raw",
+        work,
+        DBT_PROJECT_DIR=str(project),
+    )
+    results = node_results(work / "target")
+    failing = {name for name, (status, _) in results.items() if status in ("fail", "error")}
+    # (The old row that lost its event id leaves its identifiers without an event: the relationships
+    # test reads whole tables and reports it.)
+    relationships = [name for name in results if name.startswith("relationships_stg_tracking__event_identifiers")]
+    assert failing == {unique, *relationships}, result.stdout[-4000:]
+    assert SCOPE_MARK not in run_sql(work / "target", relationships[0])
+    names = [name for name in results if name.startswith("accepted_values_stg_tracking__events_event_name")]
+    assert len(names) == 1 and results[names[0]][0] == "pass"
+    sql = run_sql(work / "target", "not_null_stg_tracking__events_event_id")
+    assert f"partition_date >= cast('{TRACKING_CUTOFF}' as date)" in sql
+    sql = run_sql(work / "target", "not_null_base_tracking__event_lines_file_name")
+    assert f"dbt_invocation_id = '{invocation(work / 'target')}'" in sql
