@@ -208,8 +208,7 @@ def test_weekly_schedule_runs_the_full_tests() -> None:
     assert definitions.dbt_build_args(definitions.DbtBuildConfig()) == ["build"]
 
 
-# The lines the tracking models' yml needs (models/staging/tracking/_tracking__models.yml is
-# another change's file): model -> its config block, inserted after the model's description.
+# The tracking models' run scopes (models/staging/tracking/_tracking__models.yml).
 TRACKING_RUN_SCOPES = {
     "base_tracking__event_lines": "dbt_invocation_id",
     "stg_tracking__events": "partition_date",
@@ -218,29 +217,18 @@ TRACKING_RUN_SCOPES = {
 TRACKING_CUTOFF = "2026-03-28"  # the tiny build's newest partition (2026-03-31) minus 3 days
 
 
-def project_with_tracking_run_scopes(root: Path) -> Path:
-    """A copy of the dbt project whose tracking models declare their run scope."""
-    project = root / "project"
-    for part in ("models", "macros", "tests", "seeds", "snapshots"):
-        shutil.copytree(PROJECT_DIR / part, project / part)
-    for part in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / part, project / part)
-    yml = project / "models" / "staging" / "tracking" / "_tracking__models.yml"
-    text = yml.read_text()
+def test_the_tracking_models_declare_their_run_scope() -> None:
+    text = (PROJECT_DIR / "models" / "staging" / "tracking" / "_tracking__models.yml").read_text()
     for model, scope in TRACKING_RUN_SCOPES.items():
         start = text.index(f"  - name: {model}\n")
-        at = text.index("\n    data_tests:\n" if model != "stg_tracking__events" else "\n    columns:\n", start) + 1
-        block = f'    config:\n      meta: {{run_scope: {scope}}}\n      pre_hook: "{{{{ record_run_scope() }}}}"\n'
-        assert "    config:" not in text[start:at], model
-        text = text[:at] + block + text[at:]
-    yml.write_text(text)
-    return project
+        end = text.find("\n  - name: ", start + 1)
+        block = text[start:end]
+        assert f"meta: {{run_scope: {scope}}}" in block and "record_run_scope()" in block, model
 
 
 def test_partition_scope_of_the_tracking_models(landed: Path, tmp_path: Path) -> None:
     # A model scoped by partition_date tests the partitions from the run's cutoff on; a key of
     # those partitions that an old row also holds is still a duplicate.
-    project = project_with_tracking_run_scopes(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
@@ -259,14 +247,12 @@ def test_partition_scope_of_the_tracking_models(landed: Path, tmp_path: Path) ->
         ["build", "-s", *TRACKING_RUN_SCOPES, "--indirect-selection", "cautious"],
         landed / "raw",
         work,
-        DBT_PROJECT_DIR=str(project),
     )
     results = node_results(work / "target")
     failing = {name for name, (status, _) in results.items() if status in ("fail", "error")}
-    # (The old row that lost its event id leaves its identifiers without an event: the relationships
-    # test reads whole tables and reports it.)
+    # (The relationships test reads whole tables: never scoped.)
     relationships = [name for name in results if name.startswith("relationships_stg_tracking__event_identifiers")]
-    assert failing == {unique, *relationships}, result.stdout[-4000:]
+    assert failing == {unique}, result.stdout[-4000:]
     assert SCOPE_MARK not in run_sql(work / "target", relationships[0])
     names = [name for name in results if name.startswith("accepted_values_stg_tracking__events_event_name")]
     assert len(names) == 1 and results[names[0]][0] == "pass"
