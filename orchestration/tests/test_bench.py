@@ -3,6 +3,7 @@ limit it enforces, and the simulator's sample it must leave exactly as it found 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration import bench as bench_module
 from orchestration import safe_paths
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import run_dbt
@@ -93,7 +95,7 @@ def test_every_figure_is_written_with_sane_values(bench: dict) -> None:
     assert figures["day_growth"] > 0
     assert figures["day_growth"] == pytest.approx(figures["incremental_day_s"] / figures["day_at_1x_s"])
     assert figures["identity_ratio"] > 0 and figures["clv_ratio"] > 0
-    assert 0 < figures["peak_rss_mb"] and 0 < figures["memory_limit_mb"]
+    assert figures["peak_rss_mb"] > 0 and figures["memory_limit_mb"] > 0
     assert figures["memory_ok"] is True
 
 
@@ -115,6 +117,32 @@ def test_both_floors_are_printed_and_the_targets_summarised(bench: dict) -> None
 
 def test_the_simulators_sample_is_untouched(bench: dict) -> None:
     assert files_and_mtimes(bench["sample"].parent) == bench["before"]
+
+
+def test_the_landing_folder_ends_up_equal_to_the_sample(bench: dict) -> None:
+    """Every partition landed once, and the erasure file as of the last day is the whole file."""
+    sample, landing = bench["sample"], bench["work"] / "tiny" / "landing" / "raw"
+    files = sorted(p.relative_to(sample) for p in sample.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
+    assert all((sample / f).read_bytes() == (landing / f).read_bytes() for f in files)
+
+
+def test_the_erasure_file_as_of_a_day_is_the_one_the_simulator_writes_on_that_day(tmp_path: Path) -> None:
+    """The simulation is prefix-stable: a sample ending on an earlier day is the longer one's prefix."""
+    longer, shorter = tmp_path / "longer" / "raw", tmp_path / "shorter" / "raw"
+    simulate = [sys.executable, "-m", "orchestration.simulate", "--tier", "tiny", "--seed", str(SEED)]
+    subprocess.run([*simulate, "--out", str(longer)], cwd=PROJECT_DIR, check=True, capture_output=True)
+    start = min(bench_module.partition_dates(longer))
+    for days in (30, 59, 90):
+        through = start + dt.timedelta(days=days - 1)
+        subprocess.run(
+            [*simulate, "--out", str(shorter), "--days", str(days), "--end-date", through.isoformat()],
+            cwd=PROJECT_DIR,
+            check=True,
+            capture_output=True,
+        )
+        expected = (shorter / bench_module.ERASURE_FILE).read_text()
+        assert bench_module.erasure_snapshot((longer / bench_module.ERASURE_FILE).read_text(), through) == expected
 
 
 def test_peak_rss_above_the_memory_limit_fails_the_command(bench: dict) -> None:
