@@ -32,8 +32,8 @@ FIGURES = (
 )
 
 
-def files_and_mtimes(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in sorted(folder.rglob("*"))}
+def files_and_mtimes(*folders: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for folder in folders for p in sorted(folder.rglob("*"))}
 
 
 def run_bench(work: Path, results: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -78,7 +78,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> dict:
         check=True,
         capture_output=True,
     )
-    before = files_and_mtimes(sample.parent)
+    before = files_and_mtimes(sample, sample.parent / "truth")
     done = run_bench(work, work / "results")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     return {"work": work, "sample": sample, "before": before, "done": done, "json": results_of(work / "results")}
@@ -90,7 +90,10 @@ def test_every_figure_is_written_with_sane_values(bench: dict) -> None:
     assert not missing, f"missing from the JSON: {missing}"
     for name in ("floor_cold_s", "floor_s", "full_build_s", "incremental_day_s", "day_at_1x_s"):
         assert figures[name] > 0, name
-    assert 0 < figures["incremental_share"] <= 1
+    # On tiny a daily run does nearly a full build's work (every test runs, the models are small),
+    # so the share is near 1 and the shared machine's noise can lift it past; the 10 % target is
+    # large's. Above 2 something would be wrong (a day built twice, a full build cut short).
+    assert 0 < figures["incremental_share"] <= 2
     assert figures["incremental_share"] == pytest.approx(figures["incremental_day_s"] / figures["full_build_s"])
     assert figures["day_growth"] > 0
     assert figures["day_growth"] == pytest.approx(figures["incremental_day_s"] / figures["day_at_1x_s"])
@@ -102,8 +105,10 @@ def test_every_figure_is_written_with_sane_values(bench: dict) -> None:
 def test_history_doubles_between_the_two_days(bench: dict) -> None:
     """The day at 2x lands on twice the days of history the day at 1x lands on."""
     days = bench["json"]["partitions"]
-    assert days["history_at_2x"] == 2 * days["history_at_1x"]
-    assert days["history_at_2x"] + 1 == days["total"] == 120  # every partition of the tiny tier
+    assert days["history_at_2x"] == 2 * days["history_at_1x"] == 118  # of the tiny tier's 120 days
+    start = dt.date.fromisoformat(days["first"])
+    assert dt.date.fromisoformat(days["day_at_1x"]) == start + dt.timedelta(days=59)
+    assert dt.date.fromisoformat(days["day_at_2x"]) == start + dt.timedelta(days=118)
 
 
 def test_both_floors_are_printed_and_the_targets_summarised(bench: dict) -> None:
@@ -116,15 +121,19 @@ def test_both_floors_are_printed_and_the_targets_summarised(bench: dict) -> None
 
 
 def test_the_simulators_sample_is_untouched(bench: dict) -> None:
-    assert files_and_mtimes(bench["sample"].parent) == bench["before"]
+    assert files_and_mtimes(bench["sample"], bench["sample"].parent / "truth") == bench["before"]
 
 
-def test_the_landing_folder_ends_up_equal_to_the_sample(bench: dict) -> None:
-    """Every partition landed once, and the erasure file as of the last day is the whole file."""
+def test_the_landing_folder_ends_up_with_every_used_partition_of_the_sample(bench: dict) -> None:
+    """Each partition up to the day at 2x landed, as it is in the sample; none after it."""
     sample, landing = bench["sample"], bench["work"] / "tiny" / "landing" / "raw"
-    files = sorted(p.relative_to(sample) for p in sample.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
-    assert all((sample / f).read_bytes() == (landing / f).read_bytes() for f in files)
+    last = f"dt={bench['json']['partitions']['day_at_2x']}"
+    files = sorted(p.relative_to(sample) for p in sample.rglob("*") if p.is_file() and p.parent.name.startswith("dt="))
+    used = [f for f in files if f.parent.name <= last]
+    assert len(used) < len(files)  # the tiny tier's last day is not used
+    landed = sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
+    assert landed == sorted([*used, bench_module.ERASURE_FILE])
+    assert all((sample / f).read_bytes() == (landing / f).read_bytes() for f in used)
 
 
 def test_the_erasure_file_as_of_a_day_is_the_one_the_simulator_writes_on_that_day(tmp_path: Path) -> None:
@@ -146,15 +155,17 @@ def test_the_erasure_file_as_of_a_day_is_the_one_the_simulator_writes_on_that_da
 
 
 def test_peak_rss_above_the_memory_limit_fails_the_command(bench: dict) -> None:
+    """350MB: enough for DuckDB to build tiny (spilling where it must), less than the dbt process
+    itself needs, so with no allowance the peak is above it."""
     results = bench["work"] / "results-low"
     done = run_bench(
-        bench["work"], results, "--skip-next-day", "--rss-allowance-mb", "0", USER_ASSETS_DUCKDB_MEMORY_LIMIT="200MB"
+        bench["work"], results, "--skip-next-day", "--rss-allowance-mb", "0", USER_ASSETS_DUCKDB_MEMORY_LIMIT="350MB"
     )
     assert done.returncode != 0
     figures = results_of(results)  # written before failing
     assert figures["memory_ok"] is False and figures["peak_rss_mb"] > figures["memory_limit_mb"]
     message = done.stderr
-    assert "USER_ASSETS_DUCKDB_MEMORY_LIMIT=200MB" in message, message[-2000:]
+    assert "USER_ASSETS_DUCKDB_MEMORY_LIMIT=350MB" in message, message[-2000:]
     assert f"{figures['peak_rss_mb']:,.0f} MB" in message, message[-2000:]
 
 
