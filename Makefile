@@ -155,5 +155,5 @@ eval: $(INSTALLED) ## One-ID precision/recall against the simulator's ground tru
 calibrate: $(INSTALLED) ## Purchase predictions against a 90-day holdout, by decile (after make demo)
 	$(BIN)/python -m orchestration.predictions_eval
 
-bench: $(INSTALLED) ## Benchmark ratios on the large tier (BENCH_TIER=large, BENCH_ARGS=--skip-next-day); JSON in bench/results/
+bench: $(INSTALLED) ## Benchmark, about an hour on large (BENCH_TIER=large; BENCH_TIER=tiny BENCH_ARGS=--quick to try); JSON in bench/results/ (docs/benchmark.md)
 	$(BIN)/python -m orchestration.bench --tier $(or $(BENCH_TIER),large) $(BENCH_ARGS)

@@ -51,6 +51,17 @@ def duckdb_path() -> Path:
     return _resolve(os.environ.get("USER_ASSETS_DUCKDB_PATH", "warehouse.duckdb"))
 
 
+def duckdb_temp_dir(database: Path | None = None) -> Path:
+    """The folder DuckDB spills to when a query outgrows USER_ASSETS_DUCKDB_MEMORY_LIMIT (profiles.yml
+    `temp_directory`): USER_ASSETS_DUCKDB_TEMP_DIR, else the folder beside the DuckDB file, named after
+    it (warehouse.duckdb.tmp). Given `database`, the folder beside that file."""
+    explicit = os.environ.get("USER_ASSETS_DUCKDB_TEMP_DIR")
+    if database is None and explicit:
+        return _resolve(explicit)
+    database = database or duckdb_path()
+    return database.with_name(database.name + ".tmp")
+
+
 def pii_salt_is_default() -> bool:
     return not os.environ.get("USER_ASSETS_PII_SALT")
 
