@@ -46,7 +46,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from orchestration import safe_paths, settings
+from orchestration import report_html, safe_paths, settings
 from orchestration.settings import PROJECT_DIR
 from orchestration.simulate import config as simulate_config
 
@@ -585,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2, default=str))
     log(f"results written to {out}")
-    # report: bench_report(json_path)
+    log(f"charts written to {report_html.bench_report(out)}")
     if not figures["memory_ok"]:
         worst = max(peaks, key=peaks.get)
         print(

@@ -458,16 +458,23 @@ def _get(results: Mapping[str, Any], *keys: str) -> float | None:
 
 
 def bench_html(results: Mapping[str, Any], name: str) -> str:
-    """The sections of one bench result (orchestration/bench.py writes its fields)."""
+    """The sections of one bench result (orchestration/bench.py writes its fields; results
+    written before the fields were renamed `*_s` are read by their old `*_seconds` names)."""
+
+    def get(name: str, *path: str) -> float | None:
+        value = _get(results, *path, name + "_s") if path else _get(results, name + "_s")
+        return value if value is not None else _get(results, *path, name + "_seconds")
+
     timings = [
-        ("simulator", _get(results, "simulator_seconds")),
-        ("floor: one pass over the raw files", _get(results, "floor_seconds")),
-        ("full dbt build", _get(results, "full_build_seconds")),
-        ("one more day, built on top", _get(results, "incremental_day_seconds")),
-        ("identity components (dbt, alone)", _get(results, "identity_seconds")),
-        ("identity components (SciPy)", _get(results, "scipy_seconds")),
-        ("CLV fit (ours)", _get(results, "clv_fit", "ours_seconds")),
-        ("CLV fit (lifetimes)", _get(results, "clv_fit", "lifetimes_seconds")),
+        ("simulator", get("simulator")),
+        ("floor: one pass over the raw files", get("floor")),
+        ("full dbt build", get("full_build")),
+        ("one more day at half the history", get("day_at_1x")),
+        ("one more day, built on top", get("incremental_day")),
+        ("identity components (dbt, alone)", get("identity")),
+        ("identity components (SciPy)", get("scipy")),
+        ("CLV fit (ours)", get("ours", "clv_fit")),
+        ("CLV fit (lifetimes)", get("lifetimes", "clv_fit")),
     ]
     sections = [
         Section(
@@ -492,20 +499,11 @@ def bench_html(results: Mapping[str, Any], name: str) -> str:
 
     # (measure, measured ratio, target, how the target reads): SPEC section 8.
     ratios = [
-        ("full build / floor", ratio(_get(results, "full_build_seconds"), _get(results, "floor_seconds")), 4.0, "<="),
-        (
-            "one more day / full build",
-            ratio(_get(results, "incremental_day_seconds"), _get(results, "full_build_seconds")),
-            0.1,
-            "<",
-        ),
-        ("identity: dbt / SciPy", ratio(_get(results, "identity_seconds"), _get(results, "scipy_seconds")), 3.0, "<="),
-        (
-            "CLV fit: ours / lifetimes",
-            ratio(_get(results, "clv_fit", "ours_seconds"), _get(results, "clv_fit", "lifetimes_seconds")),
-            1.0,
-            "<",
-        ),
+        ("full build / floor", ratio(get("full_build"), get("floor")), 4.0, "<="),
+        ("one more day / full build", ratio(get("incremental_day"), get("full_build")), 0.1, "<="),
+        ("day at 2x / day at 1x history", ratio(get("incremental_day"), get("day_at_1x")), 1.2, "<="),
+        ("identity: dbt / SciPy", ratio(get("identity"), get("scipy")), 3.0, "<="),
+        ("CLV fit: ours / lifetimes", ratio(get("ours", "clv_fit"), get("lifetimes", "clv_fit")), 1.0, "<"),
     ]
     sections.append(
         Section(
@@ -525,7 +523,7 @@ def bench_html(results: Mapping[str, Any], name: str) -> str:
             ),
         )
     )
-    layers = results.get("layer_seconds") or {}
+    layers = results.get("layer_s") or results.get("layer_seconds") or {}
     if isinstance(layers, Mapping) and layers:
         sections.append(
             Section(

@@ -214,20 +214,20 @@ def bench_result() -> dict:
     return {
         "tier": "large",
         "machine": "2 cores",
-        "simulator_seconds": None,
-        "floor_seconds": 10.0,
+        "simulator_s": None,
+        "floor_s": 10.0,
+        "floor_cold_s": 30.0,
         "raw_lines": 123456,
-        "full_build_seconds": 38.5,
-        "full_build_peak_rss_mb": 900.0,
+        "full_build_s": 38.5,
+        "day_at_1x_s": 5.0,
+        "incremental_day_s": 6.0,
+        "peak_rss_mb": 900.0,
         "slowest_models": [["model.user_asset_warehouse.int_identity_components", 7.5], ["model.x.fct_<b>", 2.0]],
-        "layer_seconds": {"staging": 12.0, "marts": 9.0},
-        "identity_seconds": 6.0,
-        "identity_in_build_seconds": 7.5,
-        "scipy_seconds": 3.0,
-        "identity_nodes": 10,
-        "identity_components": 4,
-        "clv_fit": {"customers": 5, "ours_seconds": 0.5, "lifetimes_seconds": 2.0, "lifetimes_converged": True},
-        "incremental_day_seconds": None,
+        "layer_s": {"staging": 12.0, "marts": 9.0},
+        "identity_s": 6.0,
+        "identity_in_build_s": 7.5,
+        "scipy_s": 3.0,
+        "clv_fit": {"customers": 5, "ours_s": 0.5, "lifetimes_s": 2.0, "lifetimes_converged": True},
     }
 
 
@@ -242,9 +242,24 @@ def test_the_bench_report_draws_a_bench_json(tmp_path: Path) -> None:
     assert values(timings)["full dbt build"] == 38.5 and values(timings)["floor: one pass over the raw files"] == 10
     assert {b["data-label"]: b["data-value"] for b in timings}["simulator"] == ""  # not measured: no bar
     ratios = values(report.bars["ratios"], series="measured")
-    assert ratios == {"full build / floor": 3.85, "identity: dbt / SciPy": 2.0, "CLV fit: ours / lifetimes": 0.25}
+    assert ratios.pop("one more day / full build") == pytest.approx(6.0 / 38.5, abs=0.005)
+    assert ratios == {
+        "full build / floor": 3.85,
+        "day at 2x / day at 1x history": 1.2,
+        "identity: dbt / SciPy": 2.0,
+        "CLV fit: ours / lifetimes": 0.25,
+    }
     assert values(report.bars["layers"]) == {"staging": 12.0, "marts": 9.0}
     assert "fct_<b>" in values(report.bars["slowest-models"])
+
+
+def test_the_bench_report_reads_results_written_before_the_rename(tmp_path: Path) -> None:
+    old = {"tier": "large", "floor_seconds": 10.0, "full_build_seconds": 40.0, "layer_seconds": {"marts": 9.0}}
+    source = tmp_path / "large-20251201T000000.json"
+    source.write_text(json.dumps(old))
+    report = parse(report_html.bench_report(source, tmp_path / "reports" / "old.html"))
+    assert values(report.bars["ratios"], series="measured") == {"full build / floor": 4.0}
+    assert values(report.bars["layers"]) == {"marts": 9.0}
 
 
 def test_a_folder_of_somebody_else_is_refused(tiny: TinyBuild, tmp_path: Path) -> None:
