@@ -50,7 +50,7 @@ install-spark: $(INSTALLED_SPARK) ## Add dbt-spark and pyspark (the `spark` targ
 data: $(INSTALLED) ## Generate the sample data (TIER=tiny|small|large, SEED=42, FORMAT=contract|sensors|segment|table) unless present
 	@$(BIN)/python -m orchestration.simulate --tier $(TIER) --seed $(SEED) --format $(FORMAT) --out "$(USER_ASSETS_RAW_DIR)" --keep-existing
 
-build demo: export USER_ASSETS_EVENTS_FORMAT ?= $(FORMAT)
+build demo validate: export USER_ASSETS_EVENTS_FORMAT ?= $(FORMAT)
 
 # The results are then reported to the Dagster instance (orchestration/dagster_report.py), so
 # `make ui` shows every asset materialized and every check evaluated; dbt's exit status is kept.

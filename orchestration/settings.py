@@ -46,6 +46,18 @@ def raw_mode() -> str:
     return mode
 
 
+EVENTS_FORMATS = ("contract", "sensors", "segment", "table")
+
+
+def events_format() -> str:
+    """The events' format (docs/event-formats.md), as dbt reads it from USER_ASSETS_EVENTS_FORMAT
+    (macros/raw/event_formats.sql); `make build`, `make demo` and `make validate` set it from FORMAT."""
+    chosen = (os.environ.get("USER_ASSETS_EVENTS_FORMAT") or "contract").strip()
+    if chosen not in EVENTS_FORMATS:
+        raise SystemExit(f"USER_ASSETS_EVENTS_FORMAT is '{chosen}': choose one of {', '.join(EVENTS_FORMATS)}")
+    return chosen
+
+
 def duckdb_path() -> Path:
     """The DuckDB file dbt builds into."""
     return _resolve(os.environ.get("USER_ASSETS_DUCKDB_PATH", "warehouse.duckdb"))

@@ -517,3 +517,21 @@ def test_an_unknown_format_names_the_setting(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "USER_ASSETS_EVENTS_FORMAT" in result.stdout and "sensors" in result.stdout
+
+
+def test_the_raw_suite_keeps_an_adapter_formats_unmapped_names(sensors, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The raw suite's critical "no accepted event outside the taxonomy" holds the contract to its
+    closed list; in an adapter format an unmapped name is kept by design (and reported)."""
+    from orchestration.quality.core import validate
+    from orchestration.quality.suites import SUBJECTS
+
+    [raw] = [s for s in SUBJECTS if s.name == "raw_events_recent_partitions"]
+    database = Path(
+        sensors[0].execute("select path from duckdb_databases() where database_name = 'warehouse'").fetchone()[0]
+    )
+    monkeypatch.setenv("USER_ASSETS_EVENTS_FORMAT", "sensors")
+    [outcome] = validate([raw], database)
+    assert not any("unknown_accepted_events" in failed for failed in outcome.failed_critical)
+    monkeypatch.setenv("USER_ASSETS_EVENTS_FORMAT", "contract")
+    [outcome] = validate([raw], database)
+    assert any("unknown_accepted_events" in failed for failed in outcome.failed_critical)
