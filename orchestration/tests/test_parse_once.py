@@ -39,3 +39,15 @@ def test_the_raw_line_is_parsed_once_into_its_fields(tmp_path: Path) -> None:
         }
     )
     assert by_path == [], by_path
+    # A fragment is parsed again only where a rule needs its JSON kind (an event_id that is a
+    # number is missing) or an object's keys; the other fields come out of the transform as text.
+    fragments = sorted({argument for _, argument, _ in calls if argument != "raw_line"})
+    assert fragments == [
+        "amount_json",
+        "event_id_json",
+        "event_json",
+        "identities_json",
+        "price_json",
+        "properties_json",
+        "time_json",
+    ], fragments
