@@ -63,12 +63,15 @@
 
 
 {#- The project's own landing contract (SPEC section 2): the line is parsed once into its
-    top-level fields, kept as small JSON fragments that the rules read. -#}
+    top-level fields: text where only the value matters, small JSON fragments where a rule reads
+    the value's JSON kind (a number is not an event_id) or the object's keys. The properties'
+    amounts come from one more parse of the properties fragment, not of the line. -#}
 {% macro extract_contract_events(lines) -%}
-    {%- set event_fields = [
-        'event_id', 'event', 'time', 'received_at', 'channel', 'app_id', 'distinct_id', 'identities',
-        'properties'
-    ] -%}
+    {%- set event_fields = {
+        'event_id': 'json', 'event': 'json', 'time': 'json', 'received_at': 'text', 'channel': 'text',
+        'app_id': 'text', 'distinct_id': 'text', 'identities': 'json', 'properties': 'json'
+    } -%}
+    {%- set amount_fields = ['amount', 'price'] -%}
     select
         file_name,
         line_number,
@@ -84,38 +87,51 @@
         {{ json_text('event_id_json', '$') }} as event_id,
         {{ json_kind('event_json') }} as event_kind,
         {{ json_text('event_json', '$') }} as event_name,
-        {{ json_text('channel_json', '$') }} as channel,
-        {{ json_text('app_id_json', '$') }} as app_id,
-        {{ json_text('distinct_id_json', '$') }} as distinct_id,
+        channel,
+        app_id,
+        distinct_id,
         {{ json_kind('time_json') }} as time_kind,
         {{ json_text('time_json', '$') }} as time_text,
-        {{ parse_timestamp_default_utc(json_text('received_at_json', '$')) }} as received_at,
+        {{ parse_timestamp_default_utc('received_at_text') }} as received_at,
         identities_json,
         properties_json,
         {{ json_keys_within('identities_json', '$', var('identity_types')) }}
             as has_known_identities,
         {{ json_keys_within('properties_json', '$', var('event_properties')) }}
             as has_known_properties,
-        {{ json_amount_is_valid('properties_json', '$.amount') }}
-        and {{ json_amount_is_valid('properties_json', '$.price') }} as has_valid_amounts,
+        {%- for field in amount_fields %}
+        {{ json_amount_is_valid(field ~ '_json', '$') }}{{ ' and' if not loop.last else ' as has_valid_amounts,' }}
+        {%- endfor %}
         cast(null as {{ dbt.type_string() }}) as unlisted_identity_keys
     from (
         select
             *,
-            {%- for field in event_fields %}
-            {{ struct_field('top_level_fields', field) }} as {{ field }}_json
-            {%- if not loop.last %},{% endif %}
+            {%- for field in amount_fields %}
+            {{ struct_field('amount_fields', field) }} as {{ field }}_json{{ ',' if not loop.last }}
             {%- endfor %}
         from (
             select
                 *,
-                case when is_valid_json then {{ json_kind('raw_line') }} end as doc_kind,
-                case
-                    when is_valid_json then {{ json_struct('raw_line', event_fields, as_json=true) }}
-                end as top_level_fields
-            from (select *, {{ json_is_valid('raw_line') }} as is_valid_json from {{ lines }}) as parsed
-        ) as fragments
-    ) as unpacked
+                {{ json_struct('properties_json', amount_fields, as_json=true) }} as amount_fields
+            from (
+                select
+                    *,
+                    {%- for field, kind in event_fields.items() %}
+                    {%- set column = field ~ '_json' if kind == 'json' else field ~ ('_text' if field == 'received_at' else '') %}
+                    {{ struct_field('top_level_fields', field) }} as {{ column }}{{ ',' if not loop.last }}
+                    {%- endfor %}
+                from (
+                    select
+                        *,
+                        case when is_valid_json then {{ json_kind('raw_line') }} end as doc_kind,
+                        case
+                            when is_valid_json then {{ json_typed_struct('raw_line', event_fields) }}
+                        end as top_level_fields
+                    from (select *, {{ json_is_valid('raw_line') }} as is_valid_json from {{ lines }}) as parsed
+                ) as fields
+            ) as unpacked
+        ) as with_amount_fields
+    ) as unpacked_amounts
 {%- endmacro %}
 
 

@@ -185,6 +185,30 @@
 {%- endmacro %}
 
 
+{#- Like json_struct, with a type per field: `fields` maps each name to 'text' (its value as text,
+    as json_text reads it) or 'json' (a fragment whose kind json_kind() can tell). One parse. -#}
+{% macro json_typed_struct(doc, fields) -%}
+    {{ return(adapter.dispatch('json_typed_struct', 'user_asset_warehouse')(doc, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_typed_struct(doc, fields) -%}
+    json_transform(
+        {{ doc }},
+        '{ {%- for field, kind in fields.items() %}"{{ field }}":"{{ 'JSON' if kind == 'json' else 'VARCHAR' }}"{% if not loop.last %},{% endif %}{% endfor -%} }'
+    )
+{%- endmacro %}
+
+{% macro spark__json_typed_struct(doc, fields) -%}
+    named_struct(
+        {%- for field, kind in fields.items() %}
+        '{{ field }}',
+        {{ json_value(doc, '$.' ~ field) if kind == 'json' else json_text(doc, '$.' ~ field) }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+
 {% macro struct_field(struct, field) -%}
     {{ return(adapter.dispatch('struct_field', 'user_asset_warehouse')(struct, field)) }}
 {%- endmacro %}
