@@ -600,8 +600,8 @@
 
 
 {#- The `table` format's column map: the var `events_table` over its preset (docs/event-formats.md).
-    Keys: relation (read a table in the warehouse instead of the Parquet and CSV files in the
-    events' dt= folders), event_id (null: derived),
+    The rows are those of the Parquet and CSV files in the events' dt= folders (a table in the
+    warehouse is exported there first: docs/event-formats.md). Keys: event_id (null: derived),
     event_name, time, received_at, time_zone (for times without an offset), account_id,
     anonymous_id, device_id, identifiers ({type: column}), channel, app_id, properties
     ({contract property: column}). -#}
@@ -665,16 +665,6 @@
 {% macro event_table_rows(since=none) -%}
     {%- set map = events_table_map() -%}
     {%- set raw_dir = env_var('USER_ASSETS_RAW_DIR', 'data/raw') -%}
-    {%- if map.get('relation') %}
-    select
-        '{{ map["relation"] }}' as file_name,
-        row_number() over () as line_number,
-        cast(null as date) as partition_date,
-        cast(to_json(event_rows) as {{ dbt.type_string() }}) as raw_line,
-        cast(null as {{ dbt.type_string() }}) as read_problem,
-        1 as physical_line_count
-    from {{ map['relation'] }} as event_rows
-    {%- else %}
     {%- set columns = [] -%}
     {%- for key in ['event_id', 'event_name', 'time', 'received_at', 'account_id', 'anonymous_id',
                     'device_id', 'channel', 'app_id'] -%}
@@ -691,14 +681,17 @@
     {%- if can_query_warehouse() -%}
         {%- set counts = run_query(
             "select (select count(*) from glob('" ~ parquet_glob ~ "')), (select count(*) from glob('"
-            ~ raw_dir ~ "/events/dt=*/*.csv*'))"
+            ~ raw_dir ~ "/events/dt=*/*.csv*')), (select count(*) from glob('" ~ raw_dir
+            ~ "/*/dt=*/*') where file not like '%/events/%')"
         ) -%}
         {%- set file_counts = [counts.columns[0].values()[0], counts.columns[1].values()[0]] -%}
-        {%- if file_counts[0] + file_counts[1] == 0 and is_building() -%}
+        {#- as raw_lines: no events is fine when another source landed (an orders-only data set) -#}
+        {%- set other_files = counts.columns[2].values()[0] -%}
+        {%- if file_counts[0] + file_counts[1] + other_files == 0 and is_building() -%}
             {{ exceptions.raise_compiler_error(
                 "No events files match '" ~ raw_dir ~ "/events/dt=*/*.parquet' or '*.csv' (events format "
-                ~ "table). Point USER_ASSETS_RAW_DIR at the raw landing folder, or set the dbt var "
-                ~ "events_table.relation to read a table (docs/event-formats.md)."
+                ~ "table). Point USER_ASSETS_RAW_DIR at the raw landing folder; export a table in the "
+                ~ "warehouse there first (docs/event-formats.md)."
             ) }}
         {%- endif -%}
     {%- endif -%}
@@ -747,7 +740,6 @@
     from read_parquet('{{ parquet_glob }}', union_by_name = true) as event_rows
     {%- if since %}
     where try_cast(regexp_extract(filename, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) >= cast('{{ since }}' as date)
-    {%- endif %}
     {%- endif %}
     {%- endif %}
 {%- endmacro %}
