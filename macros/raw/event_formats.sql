@@ -681,12 +681,11 @@
     {%- if can_query_warehouse() -%}
         {%- set counts = run_query(
             "select (select count(*) from glob('" ~ parquet_glob ~ "')), (select count(*) from glob('"
-            ~ raw_dir ~ "/events/dt=*/*.csv*')), (select count(*) from glob('" ~ raw_dir
-            ~ "/*/dt=*/*') where file not like '%/events/%')"
+            ~ raw_dir ~ "/events/dt=*/*.csv*'))"
         ) -%}
         {%- set file_counts = [counts.columns[0].values()[0], counts.columns[1].values()[0]] -%}
         {#- as raw_lines: no events is fine when another source landed (an orders-only data set) -#}
-        {%- set other_files = counts.columns[2].values()[0] -%}
+        {%- set other_files = other_sources_landed('events') if file_counts[0] + file_counts[1] == 0 else 0 -%}
         {%- if file_counts[0] + file_counts[1] + other_files == 0 and is_building() -%}
             {{ exceptions.raise_compiler_error(
                 "No events files match '" ~ raw_dir ~ "/events/dt=*/*.parquet' or '*.csv' (events format "

@@ -57,14 +57,7 @@
         {#- A required source may be absent when the landing folder holds another source (an
             orders-only data set builds, its event models empty); a folder holding nothing at
             all is a wrong USER_ASSETS_RAW_DIR. -#}
-        {%- set raw_root = env_var('USER_ASSETS_RAW_DIR', 'data/raw') -%}
-        {%- set other_files = 0 -%}
-        {%- if file_count == 0 and required -%}
-            {%- set other_files = run_query(
-                "select count(*) from glob('" ~ raw_root ~ "/*/dt=*/*') where file not like '%/"
-                ~ table_name ~ "/%'"
-            ).columns[0].values()[0] -%}
-        {%- endif -%}
+        {%- set other_files = other_sources_landed(table_name) if file_count == 0 and required else 0 -%}
         {%- if file_count == 0 and required and other_files == 0 and is_building() -%}
             {{ exceptions.raise_compiler_error(
                 "No raw files match '" ~ raw_glob ~ "' (source " ~ source_name ~ "." ~ table_name ~ "). "
@@ -403,4 +396,15 @@
         read_problem
     from numbered
     where {{ regex_search('raw_line', not_blank_pattern()) }}
+{%- endmacro %}
+
+
+{#- How many raw files have landed in the dt= folders of sources other than `folder` (the
+    landing folder's subfolder of one source): a required source may be missing only when
+    another one landed (an orders-only data set). Call while querying is allowed. -#}
+{% macro other_sources_landed(folder) -%}
+    {%- set raw_root = env_var('USER_ASSETS_RAW_DIR', 'data/raw') -%}
+    {{ return(run_query(
+        "select count(*) from glob('" ~ raw_root ~ "/*/dt=*/*') where file not like '%/" ~ folder ~ "/%'"
+    ).columns[0].values()[0]) }}
 {%- endmacro %}
