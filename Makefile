@@ -26,7 +26,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 # anything else refused by name (docs/safety.md). It needs no venv, so `make clean` works without one.
 SAFE_PATHS = "$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))" -m orchestration.safe_paths
 
-.PHONY: help install install-spark data build summary demo test test-spark test-bench lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate bi test-bi
+.PHONY: help install install-spark data build summary demo test test-slow test-spark test-bench lint format dbt-test pytest docs clean clean-data eval calibrate bench ui publish validate bi test-bi
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -86,13 +86,17 @@ dbt-test: $(INSTALLED)
 	USER_ASSETS_RAW_DIR="$$work/raw" USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" \
 		DBT_TARGET_PATH="$$work/target" DBT_LOG_PATH="$$work/logs" $(BIN)/dbt build; \
 	$(BIN)/dbt parse --quiet; \
-	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest -n 2 --dist loadfile $(SLOW_TESTS:%=--ignore=%)
+	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest -n 2 --dist loadfile -m "not slow and not bench"
 
-# Suites too slow for `make test` (under 12 minutes), run by their own targets and by CI (.ci/run).
-SLOW_TESTS := orchestration/tests/test_bench.py
+# Suites too slow for `make test` (kept under 12 minutes), marked in the tests and run by their own
+# targets and by CI (.ci/run): `slow`, the property suites that build the tiny tier many times over
+# (day by day against one full build, a killed build, every events format, partial data sets), and
+# `bench`, the bench's flow.
+test-slow: $(INSTALLED) ## Property suites over many builds: day by day = one full build, killed build, every events format, partial data
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile -m slow
 
 test-bench: $(INSTALLED) ## The bench's own tests: the whole bench flow on the tiny tier (about 5 minutes)
-	$(BIN)/pytest -p no:cacheprovider $(SLOW_TESTS)
+	$(BIN)/pytest -p no:cacheprovider -m bench
 
 # Spark (docs/spark.md): the tiny tier built on DuckDB and on a local Spark session,
 # every mart compared. The metastore and warehouse live in the temporary folder too.

@@ -17,6 +17,9 @@ from orchestration import safe_paths
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import run_dbt
 
+# The bench flow on the tiny tier: `make test-bench`, not `make test`.
+pytestmark = pytest.mark.bench
+
 SEED = 7
 FIGURES = (
     "floor_cold_s",

@@ -16,11 +16,15 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
 from orchestration.tests.test_tiny_build import comparable_marts, differing_tables
 from orchestration.tests.tiny_build import TINY_SEED, TinyBuild
+
+# Builds the tiny tier many times over: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
 
 INCREMENTAL_TABLES = [
     "staging.base_tracking__event_lines",

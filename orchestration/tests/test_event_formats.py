@@ -24,6 +24,9 @@ import pytest
 
 from orchestration.tests.dbt_helpers import run_dbt
 
+# Builds the tiny tier many times over: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures" / "event_formats"
 PARTITION = "dt=2026-03-01"
 PERSON_MARTS = [

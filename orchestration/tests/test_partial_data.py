@@ -21,6 +21,9 @@ import pytest
 from orchestration.tests.dbt_helpers import run_dbt
 from orchestration.tests.tiny_build import TinyBuild
 
+# Builds the tiny tier many times over: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
+
 UNSEEN_CATEGORY = "pet_supplies"
 UNSEEN_APP = "com.example.unlisted"
 UNSEEN_CITY = "Kashgar-test"

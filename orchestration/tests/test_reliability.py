@@ -59,6 +59,7 @@ def test_an_unreadable_line_is_a_reject_naming_the_file(tiny: TinyBuild, work: P
     assert rows == [(1, "bad_encoding")]
 
 
+@pytest.mark.slow  # builds three times: `make test-slow`
 def test_a_build_killed_midway_then_rerun_gives_the_same_marts(tiny: TinyBuild, tmp_path: Path) -> None:
     """Also the rebuild property: a second, independent build of the same raw data (here after a
     kill) gives marts identical to the first, by checksum."""
