@@ -222,13 +222,20 @@
 {%- endmacro %}
 
 
-{#- The same fields as text columns named after them, for a select list. -#}
+{#- The same fields as text columns named after them, for a select list. DuckDB: one field of
+    the same json_transform each, which DuckDB computes once per row (common subexpressions); not
+    unnest(json_transform(...)), which keeps the optimizer from dropping the columns nobody reads
+    below it: stg_tracking__events then read the raw lines and identities of every event it
+    staged, 35 % of its time on `small` (docs/benchmark.md). -#}
 {% macro json_to_text_columns(doc, fields) -%}
     {{ return(adapter.dispatch('json_to_text_columns', 'user_asset_warehouse')(doc, fields)) }}
 {%- endmacro %}
 
 {% macro default__json_to_text_columns(doc, fields) -%}
-    unnest({{ json_struct(doc, fields) }})
+    {%- set parsed = json_struct(doc, fields) -%}
+    {%- for field in fields %}
+    {{ struct_field(parsed, field) }} as {{ field }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
 {% macro spark__json_to_text_columns(doc, fields) -%}
