@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
-from orchestration.tests.test_scoped_tests import SCOPE_MARK, invocation, node_results, run_sql
+from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
+from orchestration.tests.test_scoped_tests import SCOPE_MARK, invocation, node_results
 from orchestration.tests.tiny_build import TinyBuild
 
 CHECK = "assert_no_raw_pii_outside_pii_assets"
@@ -87,7 +87,7 @@ def failures(database: Path) -> dict[str, int]:
 
 
 def copy_work(source: Path, work: Path) -> Path:
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
     shutil.copy(source / "warehouse.duckdb", work / "warehouse.duckdb")
     return work
 
@@ -121,7 +121,7 @@ def test_daily_run_scans_what_it_wrote_and_everything_else_whole(daily: Path) ->
         if run == this_run
     }
     assert {tables[model] for model in NEWLY_SCOPED} <= set(scoped)
-    found = scans(run_sql(target, CHECK))
+    found = scans(compiled_sql(target, CHECK))
     assert set(scoped) <= set(found) and len(found) > len(scoped) + 20
     for table, condition in found.items():
         if table not in scoped:
@@ -134,7 +134,7 @@ def test_daily_run_scans_what_it_wrote_and_everything_else_whole(daily: Path) ->
             else f"{column} >= cast('{written_from}' as date)"
         )
         assert condition == expected, table
-    assert SCOPE_MARK in run_sql(target, CHECK)
+    assert SCOPE_MARK in compiled_sql(target, CHECK)
     # The scoped tables hold rows the run did not write (it is worth scoping them); no mart
     # carries the invocation column the scoped models write.
     with duckdb.connect(str(daily / "warehouse.duckdb"), read_only=True) as con:
@@ -191,22 +191,33 @@ def test_a_phone_in_what_the_run_writes_is_found(daily: Path, planted: Path, tmp
     found = run_check(daily, planted, tmp_path / "daily", ["build", "-s", "int_events_resolved_to_persons", CHECK])
     assert found[f"{RESOLVED}.search_term"] == 1
     assert found["staging.stg_tracking__events.search_term"] == 1
-    assert "dbt_invocation_id = '" in run_sql(tmp_path / "daily" / "target", CHECK)
+    assert "dbt_invocation_id = '" in compiled_sql(tmp_path / "daily" / "target", CHECK)
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "resolved_phones"),
     [
-        ["build", "-s", "int_events_resolved_to_persons", CHECK, "--vars", "{full_tests: true}"],
-        ["test", "-s", CHECK, "--vars", "{full_tests: true}"],
-        ["test", "-s", CHECK],
-        ["build", "--full-refresh", "-s", "int_events_resolved_to_persons", CHECK],
+        # The run writes the new phone again and the scan reads the old one too.
+        (["build", "-s", "int_events_resolved_to_persons", CHECK, "--vars", "{full_tests: true}"], 2),
+        # No model runs: the resolved events hold the old phone only.
+        (["test", "-s", CHECK, "--vars", "{full_tests: true}"], 1),
+        (["test", "-s", CHECK], 1),
+        # Rebuilt whole from staging: the new phone is written, the old one is gone.
+        (["build", "--full-refresh", "-s", "int_events_resolved_to_persons", CHECK], 1),
     ],
     ids=["build_full_tests", "test_full_tests", "test_alone", "full_refresh"],
 )
-def test_an_old_phone_is_found_by_whole_scans(daily: Path, planted: Path, tmp_path: Path, args: list[str]) -> None:
-    # (c) full_tests, `dbt test` alone and a full refresh scan every table whole: the phone in the
-    # old resolved event is found too (a full refresh re-reads staging, so only the new one is left).
+def test_whole_scans_find_old_rows(
+    daily: Path, planted: Path, tmp_path: Path, args: list[str], resolved_phones: int
+) -> None:
+    # (c) full_tests, `dbt test` alone and a full refresh scan every table whole: every phone the
+    # resolved events hold is counted, the one in the old row included.
     found = run_check(daily, planted, tmp_path / "work", args)
-    assert found[f"{RESOLVED}.search_term"] == (1 if "--full-refresh" in args else 2)
-    assert not any(scans(run_sql(tmp_path / "work" / "target", CHECK)).values())
+    assert found[f"{RESOLVED}.search_term"] == resolved_phones
+    assert found["staging.stg_tracking__events.search_term"] == 1
+    assert not any(scans(compiled_sql(tmp_path / "work" / "target", CHECK)).values())
+    with duckdb.connect(str(tmp_path / "work" / "warehouse.duckdb"), read_only=True) as con:
+        (held,) = con.execute(
+            f"select count(*) from {RESOLVED} where search_term in (?, ?)", [PHONE_NEW, PHONE_OLD]
+        ).fetchone()
+    assert held == resolved_phones
