@@ -4,17 +4,32 @@
     of such rows: `column_path` (schema.table.column) and `row_count`, never a value. Tables of
     assets declared `sensitivity: pii` (the base_* and *_rejects models, the test-number
     blocklist) and columns declared so (`meta: {sensitivity: pii}` on the column) are left out.
-    Each table is read once, with one regex per value (looks_like_pii). -#}
+    Each table is read once, with one regex per value (looks_like_pii).
+
+    On an incremental run, a table that is an incremental model with a run scope written by this
+    invocation (macros/tests/run_scope.sql) is read only through tested_rows_condition(): the rows
+    this run wrote (the other rows were scanned by the run that wrote them). Every other table is
+    read whole: tables rebuilt whole, snapshots, seeds, audit tables, models not run in this
+    invocation, and every table on `dbt test` alone, --full-refresh, a first build, var
+    full_tests and Spark. -#}
 {% macro pii_leak_scan() -%}
     {%- set tables = {} -%}
+    {%- set scopes = {} -%}
     {%- if execute -%}
         {%- set excluded = pii_declared_relations() -%}
+        {%- set models = pii_scan_models() -%}
         {%- for schema, table, column in pii_scan_string_columns() -%}
             {%- set table_key = (schema ~ '.' ~ table) | lower -%}
             {#- (The test's own stored failures, replaced while it runs, hold paths and counts.) -#}
             {%- if table_key not in excluded.tables and (table_key ~ '.' ~ column) | lower not in excluded.columns
                 and (table | lower) != (model.name | lower) -%}
                 {%- do tables.setdefault((schema, table), []).append(column) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- for schema, table in tables if models.get((schema ~ '.' ~ table) | lower) -%}
+            {%- set condition = tested_rows_condition(models[(schema ~ '.' ~ table) | lower]) -%}
+            {%- if condition is not none -%}
+                {%- do scopes.update({(schema, table): condition}) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
@@ -31,6 +46,10 @@
             count_if({{ looks_like_pii(quoted) }}) as hits_{{ loop.index }}{{ ',' if not loop.last }}
             {%- endfor %}
         from {{ adapter.quote(schema) }}.{{ adapter.quote(table) }}
+        {%- if (schema, table) in scopes %}
+        -- run scope: the rows this invocation wrote (macros/tests/run_scope.sql)
+        where {{ scopes[(schema, table)] }}
+        {%- endif %}
     ){{ ',' if not loop.last }}
     {% endfor %}
     select column_path, row_count from (
@@ -45,6 +64,17 @@
     ) as counted
     where row_count > 0
     {%- endif %}
+{%- endmacro %}
+
+
+{#- The model node of each table, by schema.table (lower case): how a table of the warehouse is
+    mapped to the model that writes it. -#}
+{% macro pii_scan_models() -%}
+    {%- set models = {} -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+        {%- do models.update({(node.schema ~ '.' ~ (node.alias or node.name)) | lower: node}) -%}
+    {%- endfor -%}
+    {{ return(models) }}
 {%- endmacro %}
 
 

@@ -7,10 +7,12 @@
     and runs record_run_scope() as a pre-hook. The hook writes the model's ledger,
     audit.dbt_run_scope__<model>, only when the model is built incrementally (is_incremental()),
     so the ledger says whether the model was built incrementally in THIS invocation.
-    get_where_subquery() then narrows the model's generic tests to that scope; it tests the whole
-    table in every other case: `dbt test` alone, --full-refresh, a first build, a model not run
-    in this invocation, var full_tests, a model without run_scope, singular tests, and test types
-    not listed in run_scoped_test_keys(). -#}
+    tested_rows_condition() is the one rule the tests read: the run scope, or none (whole table).
+    get_where_subquery() narrows the model's generic tests to that scope, and the PII scan
+    (pii_leak_scan(), the one singular test scoped) reads each such model only through it; both
+    read the whole table in every other case: `dbt test` alone, --full-refresh, a first build, a
+    model not run in this invocation, var full_tests, a model without run_scope, other singular
+    tests, and test types not listed in run_scoped_test_keys(). -#}
 
 
 {#- The one-row ledger of a model's last incremental run: audit.dbt_run_scope__<model>. One table
@@ -103,6 +105,17 @@
 {%- endmacro %}
 
 
+{#- The condition naming the rows a test of `node` (a graph node) reads on this run, or none for
+    the whole table: run_scope_condition(), unless var full_tests asks for whole tables (the
+    weekly job). Used by get_where_subquery() and pii_leak_scan(). -#}
+{% macro tested_rows_condition(node) -%}
+    {%- if (var('full_tests', false) | string | lower) in ['true', '1', 'yes'] or node.resource_type != 'model' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(run_scope_condition(node)) }}
+{%- endmacro %}
+
+
 {#- Overrides dbt's get_where_subquery, which wraps the tested relation of every generic test:
     keeps the `where` config and, on an incremental run of the tested model in this invocation,
     narrows the test to the rows the run wrote (see the top of this file). -#}
@@ -110,14 +123,13 @@
     {%- set where = config.get('where', '') -%}
     {%- set scope = none -%}
     {%- set keys = none -%}
-    {%- if execute and not ((var('full_tests', false) | string | lower) in ['true', '1', 'yes'])
-        and model.resource_type == 'test'
+    {%- if execute and model.resource_type == 'test'
         and model.get('test_metadata') and model.get('attached_node') -%}
         {%- set node = graph.nodes.get(model.attached_node) -%}
         {%- if node and node.resource_type == 'model' and relation.identifier == node.alias -%}
             {%- set keys = run_scoped_test_keys(model.test_metadata) -%}
             {%- if keys is not none -%}
-                {%- set scope = run_scope_condition(node) -%}
+                {%- set scope = tested_rows_condition(node) -%}
             {%- endif -%}
         {%- endif -%}
     {%- endif -%}

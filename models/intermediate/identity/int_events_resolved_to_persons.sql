@@ -149,7 +149,8 @@ final as (
         events.event_at,
         events.received_at,
         events.event_date,
-        events.partition_date
+        events.partition_date,
+        '{{ invocation_id }}' as dbt_invocation_id
     from events
     left join best_identifier on events.event_id = best_identifier.event_id
     where

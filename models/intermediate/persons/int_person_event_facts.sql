@@ -108,9 +108,9 @@ final as (
     select
         totals.*,
         {% for habit in habits -%}
-            preferred_{{ habit }}.preferred_{{ habit }}
-            {%- if not loop.last %},{% endif %}
+            preferred_{{ habit }}.preferred_{{ habit }},
         {% endfor -%}
+        '{{ invocation_id }}' as dbt_invocation_id
     from totals
     {% for habit in habits -%}
         left join preferred_{{ habit }} on totals.one_id = preferred_{{ habit }}.one_id

@@ -104,7 +104,8 @@ final as (
         order_amount,
         event_at,
         event_date,
-        {{ to_local_time('event_at', var('business_time_zone')) }} as event_local_at
+        {{ to_local_time('event_at', var('business_time_zone')) }} as event_local_at,
+        '{{ invocation_id }}' as dbt_invocation_id
     from numbered
 
 )

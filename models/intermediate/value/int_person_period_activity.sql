@@ -303,7 +303,8 @@ final as (
         paid_order_count,
         paid_orders_to_date,
         period_gmv,
-        input_fingerprint
+        input_fingerprint,
+        '{{ invocation_id }}' as dbt_invocation_id
     from rows_with_held
     where not is_carried
 
