@@ -24,6 +24,9 @@ from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
 from orchestration.tests.test_scoped_tests import SCOPE_MARK, invocation, node_results
 from orchestration.tests.tiny_build import TinyBuild
 
+# Builds the tiny tier several times over: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
+
 CHECK = "assert_no_raw_pii_outside_pii_assets"
 PHONE_NEW, PHONE_OLD = "13987654321", "13812345678"
 RESOLVED = "intermediate.int_events_resolved_to_persons"
