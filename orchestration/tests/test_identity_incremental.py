@@ -23,7 +23,7 @@ from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql
 from orchestration.tests.tiny_build import TinyBuild
 
 FIRST_DAY = "2026-04-01"
-LATE_DEVICE = "LATE-DEVICE-0000-0000-000000000001"
+LATE_DEVICE = "late-device-0000-0000-000000000001"  # as normalised (lower case)
 
 # Each identity table as rows independent of node ids: node ids are replaced by identifier keys.
 COMPARED = {
