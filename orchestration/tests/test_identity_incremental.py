@@ -10,6 +10,7 @@ build of the same raw folder."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql
 from orchestration.tests.tiny_build import TinyBuild
 
 FIRST_DAY = "2026-04-01"
+LATE_SEEN = dt.datetime(2025, 11, 15, 2, 0)  # UTC, before every other record of the tiny tier
 LATE_DEVICE = "late-device-0000-0000-000000000001"  # as normalised (lower case)
 
 # Each identity table as rows independent of node ids: node ids are replaced by identifier keys.
@@ -69,7 +71,7 @@ def land_next_day(raw: Path) -> None:
 def pick_persons(database: Path) -> dict[str, str]:
     """Raw values of identifiers of four different persons of the tiny build: an account (x) and
     a device of a person with no account (y) to merge, an account to give a late record (z), an
-    account to erase (w)."""
+    account to erase (w); and z's one_id."""
     with duckdb.connect(str(database), read_only=True) as con:
         accounts = con.execute(
             "select one_id, min(identifier_value) from intermediate.int_identity_persons_assigned"
@@ -88,7 +90,7 @@ def pick_persons(database: Path) -> dict[str, str]:
             [device_person],
         ).fetchone()[0]
     assert len({person for person, _ in accounts} | {device_person}) == 4
-    return {"x": accounts[0][1], "z": accounts[1][1], "w": accounts[2][1], "y": device}
+    return {"x": accounts[0][1], "z": accounts[1][1], "w": accounts[2][1], "y": device, "z_one_id": accounts[1][0]}
 
 
 def event_line(template: dict, event_id: str, time: str, identities: dict[str, str]) -> str:
@@ -149,8 +151,8 @@ def test_daily_identity_runs_equal_a_full_build(tiny: TinyBuild, tmp_path: Path)
     full = tmp_path / "full"
     build_or_fail(daily / "raw", full)
 
-    # The planted changes happened: x and y are one person, z is anchored on the late device,
-    # w is erased.
+    # The planted changes happened: x and y are one person, z's person is anchored on the late
+    # record (its account, which outranks the device on the tie) under another one_id, w is erased.
     with duckdb.connect(str(daily / "warehouse.duckdb"), read_only=True) as con:
         persons = dict(
             con.execute(
@@ -160,15 +162,16 @@ def test_daily_identity_runs_equal_a_full_build(tiny: TinyBuild, tmp_path: Path)
             ).fetchall()
         )
         (late_anchor,) = con.execute(
-            "select bool_or(is_anchor and identifier_value = ?) from intermediate.int_identity_persons_assigned"
-            " where one_id = ?",
-            [LATE_DEVICE, persons[LATE_DEVICE]],
+            "select min(identifier_value) filter (where is_anchor) from intermediate.int_identity_persons_assigned"
+            " where one_id = ? and first_seen_at = ?",
+            [persons[LATE_DEVICE], LATE_SEEN],
         ).fetchone()
         (erased,) = con.execute(
             "select count(*) from intermediate.int_identity_erased_nodes where request_id = 'ER999001'"
         ).fetchone()
     assert persons[picked["x"]] == persons[picked["y"]]
-    assert late_anchor
+    assert late_anchor == picked["z"]
+    assert persons[LATE_DEVICE] != picked["z_one_id"]
     assert erased > 0
 
     # Every identity table as in the full build.
