@@ -110,7 +110,7 @@ def event_line(template: dict, event_id: str, time: str, identities: dict[str, s
 
 
 def plant_changes(raw: Path, picked: dict[str, str]) -> None:
-    """In the first landed day: a merge, a late record and an erasure request."""
+    """In the first landed day: a merge and a late record."""
     folder = raw / "events" / f"dt={FIRST_DAY}"
     template = json.loads(next(iter(sorted(folder.glob("*.jsonl")))).read_text().splitlines()[0])
     template = {key: value for key, value in template.items() if key in ("channel", "app_id")}
@@ -126,9 +126,14 @@ def plant_changes(raw: Path, picked: dict[str, str]) -> None:
         {"device_id": LATE_DEVICE, "account_id": picked["z"]},
     )
     (folder / "identity-0.jsonl").write_text(lines, encoding="utf-8")
+
+
+def request_erasure(raw: Path, picked: dict[str, str]) -> None:
+    """Appends the erasure request of w (landing a day rewrites the requests file whole)."""
     requests = raw / "erasure_requests" / "requests.csv"
-    with requests.open("a", encoding="utf-8") as out:
-        out.write(f"ER999001,account_id,{picked['w']},{FIRST_DAY}T12:00:00+08:00\n")
+    if "ER999001," not in requests.read_text(encoding="utf-8"):
+        with requests.open("a", encoding="utf-8") as out:
+            out.write(f"ER999001,account_id,{picked['w']},{FIRST_DAY}T12:00:00+08:00\n")
 
 
 def rows(database: Path, query: str) -> list[tuple]:
@@ -147,6 +152,7 @@ def test_daily_identity_runs_equal_a_full_build(tiny: TinyBuild, tmp_path: Path)
         land_next_day(daily / "raw")
         if day == 0:
             plant_changes(daily / "raw", picked)
+        request_erasure(daily / "raw", picked)
         build_or_fail(daily / "raw", daily)
     full = tmp_path / "full"
     build_or_fail(daily / "raw", full)
