@@ -181,7 +181,8 @@ def test_daily_identity_runs_equal_a_full_build(tiny: TinyBuild, tmp_path: Path)
     assert erased > 0
 
     # Every identity table as in the full build.
-    differing = [name for name, query in COMPARED.items() if rows(daily / "warehouse.duckdb", query) != rows(full / "warehouse.duckdb", query)]
+    daily_db, full_db = daily / "warehouse.duckdb", full / "warehouse.duckdb"
+    differing = [name for name, query in COMPARED.items() if rows(daily_db, query) != rows(full_db, query)]
     assert differing == []
 
     # The daily run aggregated only the identifiers the new records reach: it recomputed a small
