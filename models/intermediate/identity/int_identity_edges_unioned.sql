@@ -1,28 +1,32 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_identity_pairs_to_recompute() }}",
+    )
+}}
 -- One row per pair of identifiers seen together in at least one accepted record (event, order
--- or CRM change), with when and how often, per source.
+-- or CRM change), with when and how often, per source. An incremental run recomputes only the
+-- pairs with an end refreshed in int_identity_node_history since, and keeps the others
+-- (macros/incremental/identity_aggregates.sql).
 with
 
 record_identifiers as (
 
     select * from {{ ref('int_identity_record_identifiers') }}
-
-),
-
-nodes as (
-
-    select * from {{ ref('int_identity_nodes') }}
+    where {{ identity_records_to_recompute() }}
 
 ),
 
 record_nodes as (
 
     select
-        record_identifiers.record_source,
-        record_identifiers.record_id,
-        record_identifiers.seen_at,
-        nodes.node_id
+        record_source,
+        record_id,
+        seen_at,
+        {{ identity_node_id('identifier_key') }} as node_id
     from record_identifiers
-    inner join nodes on record_identifiers.identifier_key = nodes.identifier_key
 
 ),
 
@@ -52,8 +56,10 @@ aggregated as (
         count(*) as record_count,
         count(*) filter (where record_source = 'event') as event_count,
         count(*) filter (where record_source = 'order') as order_count,
-        count(*) filter (where record_source = 'crm') as crm_count
+        count(*) filter (where record_source = 'crm') as crm_count,
+        current_timestamp as refreshed_at
     from pairs
+    where {{ identity_pairs_to_recompute('node_a', 'node_b') }}
     group by 1, 2
 
 )

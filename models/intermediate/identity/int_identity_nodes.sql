@@ -1,10 +1,11 @@
--- One row per identifier: the graph's nodes, with a dense integer id for fast joins (ordered by
--- key, so the same data always gives the same ids) and the blocklist verdict.
+-- One row per identifier: the graph's nodes (int_identity_node_history, kept incrementally) with
+-- the type priority and the blocklist verdict, applied on every run so a seed change applies to
+-- every node.
 with
 
-record_identifiers as (
+node_history as (
 
-    select * from {{ ref('int_identity_record_identifiers') }}
+    select * from {{ ref('int_identity_node_history') }}
 
 ),
 
@@ -37,14 +38,14 @@ blocked_keys as (
 aggregated as (
 
     select
+        node_id,
         identifier_key,
-        min(identifier_type) as identifier_type,
-        min(identifier_value) as identifier_value,
-        min(seen_at) as first_seen_at,
-        max(seen_at) as last_seen_at,
-        count(*) as record_count
-    from record_identifiers
-    group by 1
+        identifier_type,
+        identifier_value,
+        first_seen_at,
+        last_seen_at,
+        record_count
+    from node_history
 
 ),
 
@@ -66,7 +67,7 @@ with_verdicts as (
 final as (
 
     select
-        row_number() over (order by with_verdicts.identifier_key) as node_id,
+        with_verdicts.node_id,
         with_verdicts.identifier_key,
         with_verdicts.identifier_type,
         with_verdicts.identifier_value,

@@ -34,7 +34,8 @@ unioned as (
         identifier_key,
         identifier_type,
         identifier_value,
-        event_at as seen_at
+        event_at as seen_at,
+        partition_date
     from event_identifiers
 
     union all
@@ -45,7 +46,8 @@ unioned as (
         identifier_key,
         identifier_type,
         identifier_value,
-        ordered_at as seen_at
+        ordered_at as seen_at,
+        partition_date
     from order_identifiers
 
     union all
@@ -56,7 +58,8 @@ unioned as (
         identifier_key,
         identifier_type,
         identifier_value,
-        updated_at as seen_at
+        updated_at as seen_at,
+        partition_date
     from member_identifiers
 
 )

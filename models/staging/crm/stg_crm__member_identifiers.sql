@@ -15,6 +15,7 @@ unpivoted as (
         select
             member_id_text as member_id,
             updated_at,
+            partition_date,
             '{{ identifier_type }}' as identifier_type,
             {{ identifier_type }}_text as raw_value
         from member_lines
@@ -26,7 +27,7 @@ unpivoted as (
 
 normalized as (
 
-    {{ normalize_identifiers('unpivoted', ['member_id', 'updated_at']) }}
+    {{ normalize_identifiers('unpivoted', ['member_id', 'updated_at', 'partition_date']) }}
 
 )
 

@@ -12,6 +12,7 @@ latest_lines as (
     select
         order_id,
         ordered_at,
+        partition_date,
         account_id,
         receiver_phone
     from order_lines
@@ -23,6 +24,7 @@ unpivoted as (
     select
         order_id,
         ordered_at,
+        partition_date,
         'account_id' as identifier_type,
         account_id as raw_value
     from latest_lines
@@ -33,6 +35,7 @@ unpivoted as (
     select
         order_id,
         ordered_at,
+        partition_date,
         'phone' as identifier_type,
         receiver_phone as raw_value
     from latest_lines
@@ -42,7 +45,7 @@ unpivoted as (
 
 normalized as (
 
-    {{ normalize_identifiers('unpivoted', ['order_id', 'ordered_at']) }}
+    {{ normalize_identifiers('unpivoted', ['order_id', 'ordered_at', 'partition_date']) }}
 
 )
 
