@@ -18,10 +18,14 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql
 from orchestration.tests.tiny_build import TinyBuild
+
+# Lands days and builds several times: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
 
 FIRST_DAY = "2026-04-01"
 LATE_SEEN = dt.datetime(2025, 11, 15, 2, 0)  # UTC, before every other record of the tiny tier
