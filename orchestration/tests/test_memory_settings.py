@@ -54,7 +54,8 @@ def test_duckdb_gets_a_share_of_the_budget_and_the_rest_is_kept_for_memory_outsi
 
 
 def test_a_larger_budget_gives_duckdb_more() -> None:
-    limits = [duckdb_bytes(settings.duckdb_memory_settings(t)["memory_limit"]) for t in ("600MB", "1GB", "2GiB", "16GB")]
+    budgets = ("600MB", "1GB", "2GiB", "16GB")
+    limits = [duckdb_bytes(settings.duckdb_memory_settings(t)["memory_limit"]) for t in budgets]
     assert limits == sorted(limits) and len(set(limits)) == len(limits)
 
 
