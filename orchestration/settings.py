@@ -93,7 +93,7 @@ SIZE_UNITS = {
 # pool, not the process: beside it are the Python process with dbt and its manifest (fixed), and
 # what DuckDB and its allocator hold outside the pool, which grows with the pool (measured in
 # docs/memory.md). So budget = fixed + limit x (1 + share), and DuckDB gets the limit.
-MEMORY_RESERVE_FIXED_BYTES = 300 * 2**20
+MEMORY_RESERVE_FIXED_BYTES = 600 * 2**20
 MEMORY_RESERVE_SHARE = 0.5
 MIN_DUCKDB_MEMORY_BYTES = 128 * 2**20
 
@@ -126,7 +126,8 @@ def duckdb_memory_settings(budget: str | None = None) -> dict[str, str]:
         least = MEMORY_RESERVE_FIXED_BYTES + MIN_DUCKDB_MEMORY_BYTES * (1 + MEMORY_RESERVE_SHARE)
         raise ValueError(
             f"{MEMORY_LIMIT_SETTING}={text!r} is too little for a build: give at least {least / 10**6:,.0f}MB "
-            "(the dbt process itself needs about 300 MB beside DuckDB), e.g. 16GB."
+            "(the dbt process needs about 600 MB beside DuckDB: Python, dbt, the Python models' data frames), "
+            "e.g. 16GB."
         )
     return {"memory_limit": f"{limit // 2**20}MiB"}
 

@@ -8,6 +8,7 @@ reaches DuckDB."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,7 @@ from orchestration import settings
 from orchestration.tests.dbt_helpers import run_dbt
 
 VARIABLE = "USER_ASSETS_DUCKDB_MEMORY_LIMIT"
-BUDGETS = {"16GB": 16 * 10**9, "600MB": 600 * 10**6, "2GiB": 2 * 2**30, "1.5GB": 1.5e9, "24 GiB": 24 * 2**30}
+BUDGETS = {"16GB": 16 * 10**9, "900MB": 900 * 10**6, "2GiB": 2 * 2**30, "1.5GB": 1.5e9, "24 GiB": 24 * 2**30}
 
 
 def duckdb_bytes(text: str) -> int:
@@ -54,7 +55,7 @@ def test_duckdb_gets_a_share_of_the_budget_and_the_rest_is_kept_for_memory_outsi
 
 
 def test_a_larger_budget_gives_duckdb_more() -> None:
-    budgets = ("600MB", "1GB", "2GiB", "16GB")
+    budgets = ("900MB", "1GB", "2GiB", "16GB")
     limits = [duckdb_bytes(settings.duckdb_memory_settings(t)["memory_limit"]) for t in budgets]
     assert limits == sorted(limits) and len(set(limits)) == len(limits)
 
@@ -68,7 +69,7 @@ def test_a_value_that_is_no_size_is_refused_naming_the_variable(text: str) -> No
 
 def test_a_budget_too_small_for_the_reserve_is_refused_naming_the_minimum() -> None:
     with pytest.raises(ValueError, match=VARIABLE) as refused:
-        settings.duckdb_memory_settings("100MB")
+        settings.duckdb_memory_settings("600MB")
     assert "at least" in str(refused.value)
 
 
@@ -112,3 +113,24 @@ def test_a_dbt_connection_has_the_derived_settings(tmp_path: Path) -> None:
         expected = dict(con.execute(f"select name, value from duckdb_settings() where name in ({names})").fetchall())
     assert {row["name"]: row["value"] for row in shown} == expected
     assert _bytes_of(expected["memory_limit"]) < 2 * 10**9
+
+
+def test_the_bench_refuses_to_start_without_the_disk_its_spill_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before any work: not an hour into the large build, when the spill fills the disk."""
+    from orchestration import bench
+
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=2 * 10**9))
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the bench started work (simulating the sample) without the disk for it")
+
+    monkeypatch.setattr(bench.subprocess, "run", no_work)
+    assert bench.main(["--tier", "large", "--workdir", str(tmp_path / "work"), "--results-dir", str(tmp_path)]) == 1
+    refused = capsys.readouterr().err
+    assert str(tmp_path / "work" / "large") in refused and "2.0 GB free" in refused, refused
+    assert not (tmp_path / "work" / "large" / "raw").exists()  # nothing simulated
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=10**13))
+    assert bench.disk_shortfall(tmp_path, "large") is None
