@@ -16,7 +16,8 @@ they would land. With N partitions (365 days on large), h = (N - 1) // 2 and 2h 
 3. partition 2h + 1 landed and the daily run timed: the day at 2x history (`incremental_day_s`).
 
 `incremental_share` = day at 2x / full build, `day_growth` = day at 2x / day at 1x. Every dbt
-command runs with DuckDB's memory limit (USER_ASSETS_DUCKDB_MEMORY_LIMIT, 16GB unless set) and
+command runs within the memory budget USER_ASSETS_DUCKDB_MEMORY_LIMIT (16GB unless set; DuckDB gets
+the share of it orchestration/settings.py derives, docs/memory.md) and
 spills into a temp folder beside its DuckDB file; the peak RSS of its process tree is sampled from
 /proc and taken with the process's own ru_maxrss. The figures, a table of them against the
 targets, and the JSON file (bench/results/<tier>-<time>.json) come at the end. Exit code 1 when
@@ -50,13 +51,16 @@ from orchestration import report_html, safe_paths, settings
 from orchestration.settings import PROJECT_DIR
 from orchestration.simulate import config as simulate_config
 
-MEMORY_LIMIT_SETTING = "USER_ASSETS_DUCKDB_MEMORY_LIMIT"
+MEMORY_LIMIT_SETTING = settings.MEMORY_LIMIT_SETTING
 # The bench's own default (the 24 GiB bench machine, SPEC section 8); a build elsewhere uses the
 # profile's. Whatever it is, it is given to every dbt command and to the floor.
 BENCH_MEMORY_LIMIT = "16GB"
 # RSS the dbt process needs beside DuckDB's buffer pool (Python, dbt's manifest, the adapter).
 RSS_ALLOWANCE_MB = 1024
 RSS_SAMPLE_SECONDS = 0.25
+# Disk the full build needs beside the sample, per simulated person, from the large tier (1M
+# persons, budget 16GB): DuckDB's spill reached 33 GB and the warehouse file 30 GB after its day.
+DISK_BYTES_PER_PERSON = 33_000 + 30_000
 PARTITIONED_SOURCES = tuple(s for s in safe_paths.SAMPLE_SOURCES if s != "erasure_requests")
 ERASURE_FILE = Path("erasure_requests") / "requests.csv"
 PARTITION = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
@@ -68,29 +72,10 @@ def log(message: str) -> None:
 
 
 # ------------------------------------------------------------------ memory
-_UNITS = {
-    "": 1,
-    "b": 1,
-    "kb": 10**3,
-    "mb": 10**6,
-    "gb": 10**9,
-    "tb": 10**12,
-    "kib": 2**10,
-    "mib": 2**20,
-    "gib": 2**30,
-    "tib": 2**40,
-}
-
-
 def memory_limit_mb(limit: str) -> float:
-    """DuckDB's memory_limit text ('16GB' = 16e9 bytes, '16GiB' = 16 * 2^30) in MB of 2^20 bytes,
-    the unit RSS is reported in."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", limit)
-    if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(
-            f"{MEMORY_LIMIT_SETTING}={limit!r} is not a size DuckDB reads: use e.g. 16GB (10^9 bytes) or 16GiB."
-        )
-    return float(match.group(1)) * _UNITS[match.group(2).lower()] / 2**20
+    """The budget USER_ASSETS_DUCKDB_MEMORY_LIMIT ('16GB' = 16e9 bytes, '16GiB' = 16 * 2^30) in MB of
+    2^20 bytes, the unit RSS is reported in. Sizes are read in one place, orchestration/settings.py."""
+    return settings.memory_budget_bytes(limit) / 2**20
 
 
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -149,6 +134,19 @@ def run_measured(step: str, cmd: list[str], env: dict[str, str], logs: Path) -> 
     if proc.returncode != 0:
         raise SystemExit(f"bench step '{step}' failed: {' '.join(cmd[:2])} exited {proc.returncode} (logs in {logs}).")
     return Measured(seconds, max(peak_kb, usage.ru_maxrss) / 1024)
+
+
+def disk_shortfall(folder: Path, tier: str) -> str | None:
+    """Why `folder` lacks the disk the tier's full build needs (its spill and warehouse file), or None."""
+    needed = simulate_config.TIERS[tier].persons * DISK_BYTES_PER_PERSON
+    free = shutil.disk_usage(folder).free
+    if free >= needed:
+        return None
+    return (
+        f"{folder} has {free / 10**9:,.1f} GB free; the {tier} tier's full build needs about {needed / 10**9:,.1f} GB "
+        "there (DuckDB's spill beyond its memory share, and the warehouse file). Free some disk, or choose "
+        "another --workdir."
+    )
 
 
 # ------------------------------------------------------------------ landing
@@ -234,8 +232,7 @@ def floor_seconds(raw: Path, memory_limit: str) -> tuple[float, int]:
     """One pass over every raw file: read each line and parse the JSON ones once."""
     start = time.perf_counter()
     lines = 0
-    with duckdb.connect() as con:
-        con.execute(f"set memory_limit = '{memory_limit}'")
+    with duckdb.connect(config=settings.duckdb_memory_settings(memory_limit)) as con:
         for folder in safe_paths.SAMPLE_SOURCES:
             files = sorted(str(p) for p in (raw / folder).rglob("*") if p.is_file())
             if not files:
@@ -469,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     memory_limit = os.environ.get(MEMORY_LIMIT_SETTING) or BENCH_MEMORY_LIMIT
     try:
         limit_mb = memory_limit_mb(memory_limit)
+        settings.duckdb_memory_settings(memory_limit)  # a budget too small is refused before any work
     except ValueError as bad:
         print(bad, file=sys.stderr)
         return 2
@@ -480,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         safe_paths.claim(work, creator=CREATOR)
     except safe_paths.NotOurs as refused:
         print(f"{refused}\nChoose another --workdir.", file=sys.stderr)
+        return 1
+    if shortfall := disk_shortfall(work, args.tier):  # before any work, not when the spill fills the disk
+        print(shortfall, file=sys.stderr)
         return 1
     figures: dict[str, object] = {
         "tier": args.tier,
@@ -597,8 +598,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"bench FAILED: peak RSS of the dbt process tree {figures['peak_rss_mb']:,.0f} MB (step '{worst}') "
             f"exceeds the memory limit {MEMORY_LIMIT_SETTING}={memory_limit} ({limit_mb:,.0f} MB) plus "
-            f"{args.rss_allowance_mb:,.0f} MB for dbt itself. DuckDB's buffers are capped by the limit and "
-            f"spill to {full.temp_directory}; what exceeds it is memory outside them (results in {out}).",
+            f"{args.rss_allowance_mb:,.0f} MB. DuckDB gets a share of the budget (settings.duckdb_memory_settings, "
+            f"docs/memory.md) and spills beyond it to {full.temp_directory}; what exceeds the budget is memory "
+            f"outside DuckDB's buffer pool: lower the share there (results in {out}).",
             file=sys.stderr,
         )
         return 1

@@ -1,4 +1,10 @@
-"""The dbt-duckdb plugin of the `dev` target (profiles.yml `plugins`). Two jobs:
+"""The dbt-duckdb plugin of the `dev` target (profiles.yml `plugins`). Three jobs:
+
+DuckDB's memory settings. USER_ASSETS_DUCKDB_MEMORY_LIMIT is the most memory the build may use;
+orchestration/settings.py duckdb_memory_settings derives DuckDB's memory_limit (a share of it) and
+the settings that keep DuckDB's memory outside its buffer pool small, and they are given to the
+DuckDB instance when the file is opened (docs/memory.md). Not in the profile's `settings`, which
+dbt-duckdb SETs again on every cursor.
 
 The PII salt. It is read here, in Python, and given to every DuckDB cursor dbt uses as the
 variable `user_assets_pii_salt` (a bound parameter), which macros/pii/hash_identifier.sql reads
@@ -53,7 +59,12 @@ class Plugin(BasePlugin):
             )
 
     def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
-        """Runs just before dbt-duckdb connects: open the file here, or fail with a clear message."""
+        """Runs just before dbt-duckdb connects: give DuckDB its memory settings, open the file here,
+        or fail with a clear message."""
+        try:
+            config.update(settings.duckdb_memory_settings())
+        except ValueError as bad:
+            raise DbtRuntimeError(str(bad)) from None
         if self._opened is not None or not is_local_file(creds.path):
             return
         # After one full wait in this run, later connections try once: dbt opens the file for

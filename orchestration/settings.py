@@ -6,6 +6,7 @@ Relative paths resolve against the repository root, which is where make, dbt and
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -72,6 +73,63 @@ def duckdb_temp_dir(database: Path | None = None) -> Path:
         return _resolve(explicit)
     database = database or duckdb_path()
     return database.with_name(database.name + ".tmp")
+
+
+# ------------------------------------------------------------------ memory (docs/memory.md)
+MEMORY_LIMIT_SETTING = "USER_ASSETS_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_BUDGET = "8GB"
+SIZE_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+# The budget is the most memory the build's process may hold. DuckDB's memory_limit caps its buffer
+# pool, not the process: beside it are the Python process with dbt and its manifest (fixed), and
+# what DuckDB and its allocator hold outside the pool, which grows with the pool (measured in
+# docs/memory.md). So budget = fixed + limit x (1 + share), and DuckDB gets the limit.
+MEMORY_RESERVE_FIXED_BYTES = 600 * 2**20
+MEMORY_RESERVE_SHARE = 0.5
+MIN_DUCKDB_MEMORY_BYTES = 128 * 2**20
+
+
+def memory_budget_bytes(text: str) -> int:
+    """A size as DuckDB reads it ('16GB' = 16 x 10^9 bytes, '16GiB' = 16 x 2^30), in bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*", text)
+    if not match or match.group(2).lower() not in SIZE_UNITS or float(match.group(1)) <= 0:
+        raise ValueError(
+            f"{MEMORY_LIMIT_SETTING}={text!r} is not a size: give the most memory the build may use, "
+            "e.g. 16GB (16 x 10^9 bytes) or 16GiB (16 x 2^30 bytes)."
+        )
+    return round(float(match.group(1)) * SIZE_UNITS[match.group(2).lower()])
+
+
+def memory_budget() -> str:
+    """USER_ASSETS_DUCKDB_MEMORY_LIMIT, the most memory a dbt command may use (8GB unless set)."""
+    return os.environ.get(MEMORY_LIMIT_SETTING) or DEFAULT_MEMORY_BUDGET
+
+
+def duckdb_memory_settings(budget: str | None = None) -> dict[str, str]:
+    """DuckDB's settings for a build that must stay within `budget` (by default
+    USER_ASSETS_DUCKDB_MEMORY_LIMIT): the part of it DuckDB's buffer pool may use, and the settings
+    that keep DuckDB's memory outside the pool small. The duckdb plugin gives them to the DuckDB
+    instance when dbt opens the file (orchestration/duckdb_plugin.py). docs/memory.md measures them."""
+    text = memory_budget() if budget is None else budget
+    total = memory_budget_bytes(text)
+    limit = int((total - MEMORY_RESERVE_FIXED_BYTES) / (1 + MEMORY_RESERVE_SHARE))
+    if limit < MIN_DUCKDB_MEMORY_BYTES:
+        least = MEMORY_RESERVE_FIXED_BYTES + MIN_DUCKDB_MEMORY_BYTES * (1 + MEMORY_RESERVE_SHARE)
+        raise ValueError(
+            f"{MEMORY_LIMIT_SETTING}={text!r} is too little for a build: give at least {least / 10**6:,.0f}MB "
+            "(the dbt process needs about 600 MB beside DuckDB: Python, dbt, the Python models' data frames), "
+            "e.g. 16GB."
+        )
+    return {"memory_limit": f"{limit // 2**20}MiB"}
 
 
 def pii_salt_is_default() -> bool:

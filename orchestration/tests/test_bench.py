@@ -10,10 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration import bench as bench_module
-from orchestration import safe_paths
+from orchestration import safe_paths, settings
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import run_dbt
 
@@ -158,17 +159,19 @@ def test_the_erasure_file_as_of_a_day_is_the_one_the_simulator_writes_on_that_da
 
 
 def test_peak_rss_above_the_memory_limit_fails_the_command(bench: dict) -> None:
-    """350MB: enough for DuckDB to build tiny (spilling where it must), less than the dbt process
-    itself needs, so with no allowance the peak is above it."""
+    """A budget DuckDB builds tiny in (its share, spilling where it must) and an allowance of
+    -1300 MB: the dbt process alone needs more than budget - 1300 MB, so the peak is above the
+    rule's ceiling and the command fails."""
     results = bench["work"] / "results-low"
-    done = run_bench(
-        bench["work"], results, "--skip-next-day", "--rss-allowance-mb", "0", USER_ASSETS_DUCKDB_MEMORY_LIMIT="350MB"
-    )
+    low = {"USER_ASSETS_DUCKDB_MEMORY_LIMIT": "1.5GB"}
+    done = run_bench(bench["work"], results, "--skip-next-day", "--rss-allowance-mb", "-1300", **low)
     assert done.returncode != 0
+    assert list(results.glob("tiny-*.json")), done.stderr[-3000:]
     figures = results_of(results)  # written before failing
-    assert figures["memory_ok"] is False and figures["peak_rss_mb"] > figures["memory_limit_mb"]
+    assert figures["memory_ok"] is False
+    assert figures["peak_rss_mb"] > figures["memory_limit_mb"] + figures["rss_allowance_mb"]
     message = done.stderr
-    assert "USER_ASSETS_DUCKDB_MEMORY_LIMIT=350MB" in message, message[-2000:]
+    assert "USER_ASSETS_DUCKDB_MEMORY_LIMIT=1.5GB" in message, message[-2000:]
     assert f"{figures['peak_rss_mb']:,.0f} MB" in message, message[-2000:]
 
 
@@ -196,7 +199,8 @@ def test_the_profile_spills_to_the_temp_folder_of_the_settings(tmp_path: Path) -
     assert done.returncode == 0, done.stdout[-3000:]
     shown = json.loads(done.stdout[done.stdout.index("{") :].rsplit("}", 1)[0] + "}")["show"][0]
     assert Path(shown["temp_directory"]).resolve() == spill.resolve()
-    assert shown["memory_limit"] in ("2.7 GiB", "2.8 GiB")  # 3 GB = 3e9 bytes
+    with duckdb.connect(config=settings.duckdb_memory_settings("3GB")) as con:  # DuckDB's share of 3GB
+        assert shown["memory_limit"] == con.execute("select current_setting('memory_limit')").fetchone()[0]
 
 
 def test_the_bench_spills_beside_its_warehouse_into_a_marked_folder(bench: dict) -> None:
