@@ -61,6 +61,7 @@ RSS_SAMPLE_SECONDS = 0.25
 # Disk the full build needs beside the sample, per simulated person, from the large tier (1M
 # persons, budget 16GB): DuckDB's spill reached 33 GB and the warehouse file 30 GB after its day.
 DISK_BYTES_PER_PERSON = 33_000 + 30_000
+WAREHOUSE_STAGES = ("half", "full")  # the folders of Warehouse below, replaced by every run
 PARTITIONED_SOURCES = tuple(s for s in safe_paths.SAMPLE_SOURCES if s != "erasure_requests")
 ERASURE_FILE = Path("erasure_requests") / "requests.csv"
 PARTITION = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
@@ -139,11 +140,19 @@ def run_measured(step: str, cmd: list[str], env: dict[str, str], logs: Path) -> 
 def disk_shortfall(folder: Path, tier: str) -> str | None:
     """Why `folder` lacks the disk the tier's full build needs (its spill and warehouse file), or None."""
     needed = simulate_config.TIERS[tier].persons * DISK_BYTES_PER_PERSON
-    free = shutil.disk_usage(folder).free
+    # An earlier run's warehouses (and spill) are deleted before the builds that need the disk.
+    replaced = sum(
+        file.stat().st_size
+        for stage in (WAREHOUSE_STAGES if folder.is_dir() else ())
+        for file in (folder / stage).rglob("*")
+        if file.is_file() and not file.is_symlink()
+    )
+    free = shutil.disk_usage(folder).free + replaced
     if free >= needed:
         return None
     return (
-        f"{folder} has {free / 10**9:,.1f} GB free; the {tier} tier's full build needs about {needed / 10**9:,.1f} GB "
+        f"{folder} has {free / 10**9:,.1f} GB free (counting {replaced / 10**9:,.1f} GB of an earlier run's "
+        f"warehouses, which it replaces); the {tier} tier's full build needs about {needed / 10**9:,.1f} GB "
         "there (DuckDB's spill beyond its memory share, and the warehouse file). Free some disk, or choose "
         "another --workdir."
     )
@@ -533,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.update(half_build_s=None, day_at_1x_s=None)
         land_days(days[:-1])
     else:
-        small = Warehouse(work / "half", landing, memory_limit, peaks).fresh()
+        small = Warehouse(work / WAREHOUSE_STAGES[0], landing, memory_limit, peaks).fresh()
         land_days(days[:half])
         log(f"half history: build of {half} days ({days[0]}..{days[half - 1]})")
         figures["half_build_s"] = small.dbt_run("half build", "build").seconds
@@ -548,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["floor_s"], _ = floor_seconds(landing, memory_limit)
     log(f"floor: first pass {figures['floor_cold_s']:.2f} s, second {figures['floor_s']:.2f} s (reported)")
 
-    full = Warehouse(work / "full", landing, memory_limit, peaks).fresh()
+    full = Warehouse(work / WAREHOUSE_STAGES[1], landing, memory_limit, peaks).fresh()
     figures.update(warehouse=str(full.database), temp_directory=str(full.temp_directory))
     log(f"full build of {len(days) - 1} days (DuckDB memory limit {memory_limit})")
     figures["full_build_s"] = full.dbt_run("full build", "build").seconds

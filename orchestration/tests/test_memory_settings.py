@@ -134,3 +134,26 @@ def test_the_bench_refuses_to_start_without_the_disk_its_spill_needs(
     assert not (tmp_path / "work" / "large" / "raw").exists()  # nothing simulated
     monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=10**13))
     assert bench.disk_shortfall(tmp_path, "large") is None
+
+
+def test_the_disk_check_counts_the_warehouses_the_bench_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An earlier run's warehouses (half/, full/, with their spill) are deleted before the builds
+    that need the disk: they count as free. Anything else in the folder does not."""
+    from orchestration import bench
+
+    work = tmp_path / "large"
+    earlier = work / "full" / "warehouse.duckdb"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"\0" * 5_000)
+    (work / "half" / "warehouse.duckdb.tmp").mkdir(parents=True)
+    (work / "half" / "warehouse.duckdb.tmp" / "spill.block").write_bytes(b"\0" * 3_000)
+    (work / "raw").mkdir()
+    (work / "raw" / "events.jsonl").write_bytes(b"\0" * 100_000)  # the sample is kept: not free
+    needed = bench.simulate_config.TIERS["large"].persons * bench.DISK_BYTES_PER_PERSON
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=needed - 8_000))
+    assert bench.disk_shortfall(work, "large") is None
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=needed - 8_001))
+    assert bench.disk_shortfall(work, "large") is not None
