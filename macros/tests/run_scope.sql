@@ -15,6 +15,22 @@
     tests, and test types not listed in run_scoped_test_keys(). -#}
 
 
+{#- Whether tests are scoped to what a run wrote on this engine. Not on Spark: the ledger needs
+    `create or replace table` (v2 tables only, not parquet) and information_schema, which Spark's
+    session catalog lacks; there every test reads the whole table, as it does after a full build. -#}
+{% macro run_scoped_tests_supported() -%}
+    {{ return(adapter.dispatch('run_scoped_tests_supported', 'user_asset_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__run_scoped_tests_supported() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro spark__run_scoped_tests_supported() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+
 {#- The one-row ledger of a model's last incremental run: audit.dbt_run_scope__<model>. One table
     per model, so that models running at the same time never write the same table. -#}
 {% macro run_scope_relation(node) -%}
@@ -25,9 +41,9 @@
 {#- Pre-hook of a model with meta.run_scope: on an incremental run, records in its ledger
     (run_scope_relation()) the invocation and where its written rows start (the partition cutoff,
     computed as the model computes it: the hook runs before the model's insert). Nothing on a
-    full build, nor on Spark (no incremental models there). -#}
+    full build, nor where run_scoped_tests_supported() is false (Spark). -#}
 {% macro record_run_scope() -%}
-    {%- if execute and is_incremental() -%}
+    {%- if execute and is_incremental() and run_scoped_tests_supported() -%}
         {%- set scope = model.config.meta.get('run_scope') -%}
         {%- if not scope -%}
             {{ exceptions.raise_compiler_error(
@@ -82,6 +98,9 @@
             "Model " ~ node.name ~ " (" ~ node.original_file_path ~ ") declares meta.run_scope but"
             ~ " does not run the pre-hook record_run_scope(): add `pre_hook: \"{{ record_run_scope() }}\"`"
             ~ " to its config in the yml (docs/incremental.md).") }}
+    {%- endif -%}
+    {%- if not run_scoped_tests_supported() -%}
+        {{ return(none) }}
     {%- endif -%}
     {%- set ledger = run_scope_relation(node) -%}
     {%- set exists = run_query(

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='partition_date',
-        on_schema_change='fail',
-    )
-}}
+{{ config(on_schema_change='fail', **partition_incremental_config('partition_date')) }}
 {#- Incremental like base_tracking__event_lines: only the partitions from the cutoff are rebuilt. -#}
 {%- set cutoff = incremental_partition_cutoff() %}
 

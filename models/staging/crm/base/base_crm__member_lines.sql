@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='partition_date',
-        on_schema_change='fail',
-    )
-}}
+{{ config(on_schema_change='fail', **partition_incremental_config('partition_date')) }}
 {#- Incremental: a daily run reads only the newest partitions (macros/incremental). A member's
     current state spans partitions, so it is chosen downstream (stg_crm__member_updates). -#}
 {%- set cutoff = incremental_partition_cutoff() %}

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='partition_date',
-        on_schema_change='fail',
-    )
-}}
+{{ config(on_schema_change='fail', **partition_incremental_config('partition_date')) }}
 {#- Incremental: a daily run reads only the newest partitions (macros/incremental). -#}
 {%- set cutoff = incremental_partition_cutoff() %}
 {%- set dedup_keys = ['touch_id'] %}

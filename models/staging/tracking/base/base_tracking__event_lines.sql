@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='partition_date',
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(on_schema_change='append_new_columns', **partition_incremental_config('partition_date')) }}
 {#- Incremental: a daily run reads only the newest partitions (macros/incremental). -#}
 {%- set cutoff = incremental_partition_cutoff() %}
 {%- set dedup_keys = ['event_id'] %}
