@@ -93,9 +93,11 @@ dbt-test: $(INSTALLED)
 # (day by day against one full build, a killed build, every events format, partial data sets), and
 # `bench`, the bench's flow.
 test-slow: $(INSTALLED) ## Property suites over many builds: day by day = one full build, killed build, every events format, partial data
+	$(BIN)/dbt parse --quiet  # the Dagster definitions the collected modules import read the manifest
 	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile -m slow
 
 test-bench: $(INSTALLED) ## The bench's own tests: the whole bench flow on the tiny tier (about 5 minutes)
+	$(BIN)/dbt parse --quiet
 	$(BIN)/pytest -p no:cacheprovider -m bench
 
 # Spark (docs/spark.md): the tiny tier built on DuckDB and on a local Spark session,
