@@ -114,6 +114,7 @@ test-spark: $(INSTALLED_SPARK) ## Build the tiny tier on local Spark and compare
 	export USER_ASSETS_RAW_DIR="$$work/raw" DBT_LOG_PATH="$$work/logs" USER_ASSETS_SPARK_DIR="$$work/spark"; \
 	USER_ASSETS_DUCKDB_PATH="$$work/warehouse.duckdb" DBT_TARGET_PATH="$$work/target" $(BIN)/dbt build --quiet; \
 	DBT_TARGET_PATH="$$work/spark-target" $(BIN)/python -m orchestration.spark_compare --duckdb "$$work/warehouse.duckdb"; \
+	$(BIN)/dbt parse --quiet; \
 	USER_ASSETS_SPARK_TEST_BUILD_DIR="$$work" $(BIN)/pytest -p no:cacheprovider -m spark
 
 pytest: $(INSTALLED) ## pytest alone (builds its own tiny warehouse)
