@@ -78,16 +78,18 @@ def duckdb_temp_dir(database: Path | None = None) -> Path:
 # ------------------------------------------------------------------ memory (docs/memory.md)
 MEMORY_LIMIT_SETTING = "USER_ASSETS_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_BUDGET = "8GB"
+# Every unit DuckDB's memory_limit reads (K, M, G, T and their -B and -bytes spellings are powers of
+# 1000; KiB, MiB, GiB and TiB powers of 1024), case-insensitive.
 SIZE_UNITS = {
     "b": 1,
-    "kb": 10**3,
-    "mb": 10**6,
-    "gb": 10**9,
-    "tb": 10**12,
-    "kib": 2**10,
-    "mib": 2**20,
-    "gib": 2**30,
-    "tib": 2**40,
+    "byte": 1,
+    "bytes": 1,
+    **{
+        spelling: 10 ** (3 * power)
+        for power, prefix in enumerate(("k", "m", "g", "t"), start=1)
+        for spelling in (prefix, prefix + "b", {"k": "kilo", "m": "mega", "g": "giga", "t": "tera"}[prefix] + "bytes")
+    },
+    **{prefix + "ib": 2 ** (10 * power) for power, prefix in enumerate(("k", "m", "g", "t"), start=1)},
 }
 # The budget is the most memory the build's process may hold. DuckDB's memory_limit caps its buffer
 # pool, not the process: beside it are the Python process with dbt and its manifest (fixed), and
@@ -100,7 +102,7 @@ MIN_DUCKDB_MEMORY_BYTES = 128 * 2**20
 
 def memory_budget_bytes(text: str) -> int:
     """A size as DuckDB reads it ('16GB' = 16 x 10^9 bytes, '16GiB' = 16 x 2^30), in bytes."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*", text)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*", text)  # not -1: a budget has a size
     if not match or match.group(2).lower() not in SIZE_UNITS or float(match.group(1)) <= 0:
         raise ValueError(
             f"{MEMORY_LIMIT_SETTING}={text!r} is not a size: give the most memory the build may use, "

@@ -157,3 +157,18 @@ def test_the_disk_check_counts_the_warehouses_the_bench_replaces(
     assert bench.disk_shortfall(work, "large") is None
     monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=needed - 8_001))
     assert bench.disk_shortfall(work, "large") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["16G", "16g", "16 gigabytes", "900M", "900 megabytes", "2048MiB", "1T", "16gb", "1.5 G", "3000000000 bytes"],
+)
+def test_every_spelling_duckdb_reads_is_read_as_duckdb_reads_it(text: str) -> None:
+    """The budget is the size DuckDB makes of the text: DuckDB shows the text and our bytes alike."""
+
+    def shown(size: str) -> str:
+        with duckdb.connect() as con:
+            con.execute(f"set memory_limit = '{size}'")
+            return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    assert shown(f"{settings.memory_budget_bytes(text)} bytes") == shown(text)
