@@ -234,13 +234,13 @@
 {% macro default__json_to_text_columns(doc, fields) -%}
     {%- set parsed = json_struct(doc, fields) -%}
     {%- for field in fields %}
-    {{ struct_field(parsed, field) }} as {{ field }}{{ ',' if not loop.last }}
+    {{ struct_field(parsed, field) }} as {{ adapter.quote(field) }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
 {% macro spark__json_to_text_columns(doc, fields) -%}
     {%- for field in fields %}
-    {{ json_text(doc, '$.' ~ field) }} as {{ field }}{{ ',' if not loop.last }}
+    {{ json_text(doc, '$.' ~ field) }} as {{ adapter.quote(field) }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
