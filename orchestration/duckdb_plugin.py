@@ -1,10 +1,10 @@
 """The dbt-duckdb plugin of the `dev` target (profiles.yml `plugins`). Three jobs:
 
 DuckDB's memory settings. USER_ASSETS_DUCKDB_MEMORY_LIMIT is the most memory the build may use;
-orchestration/settings.py duckdb_memory_settings derives DuckDB's memory_limit (a share of it) and
-the settings that keep DuckDB's memory outside its buffer pool small, and they are given to the
-DuckDB instance when the file is opened (docs/memory.md). Not in the profile's `settings`, which
-dbt-duckdb SETs again on every cursor.
+orchestration/settings.py duckdb_memory_settings derives DuckDB's memory_limit (a share of it: the
+rest is kept for memory outside DuckDB's buffer pool), and it is given to the DuckDB instance
+when the file is opened (docs/memory.md). Not in the profile's `settings`, which dbt-duckdb SETs
+again on every cursor.
 
 The PII salt. It is read here, in Python, and given to every DuckDB cursor dbt uses as the
 variable `user_assets_pii_salt` (a bound parameter), which macros/pii/hash_identifier.sql reads

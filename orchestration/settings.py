@@ -118,8 +118,8 @@ def memory_budget() -> str:
 
 def duckdb_memory_settings(budget: str | None = None) -> dict[str, str]:
     """DuckDB's settings for a build that must stay within `budget` (by default
-    USER_ASSETS_DUCKDB_MEMORY_LIMIT): the part of it DuckDB's buffer pool may use, and the settings
-    that keep DuckDB's memory outside the pool small. The duckdb plugin gives them to the DuckDB
+    USER_ASSETS_DUCKDB_MEMORY_LIMIT): memory_limit, the part of it DuckDB's buffer pool may use (no other
+    setting measurably lowered the peak: docs/memory.md). The duckdb plugin gives them to the DuckDB
     instance when dbt opens the file (orchestration/duckdb_plugin.py). docs/memory.md measures them."""
     text = memory_budget() if budget is None else budget
     total = memory_budget_bytes(text)
