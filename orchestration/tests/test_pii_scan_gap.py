@@ -1,5 +1,5 @@
 """The PII scan scopes a daily run only when every earlier write was scanned and passed
-(macros/pii/pii_scan_state.sql, docs/incremental.md "Tests on incremental runs").
+(macros/tests/pii_scan_state.sql, docs/incremental.md "Tests on incremental runs").
 
 A scoped scan reads, of each scoped model, only the rows this run wrote: it is safe only when the
 rows earlier runs wrote were scanned and passed. A run that wrote rows without its scan (killed
