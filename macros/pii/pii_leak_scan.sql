@@ -8,13 +8,17 @@
 
     On an incremental run, a table that is an incremental model with a run scope written by this
     invocation (macros/tests/run_scope.sql) is read only through tested_rows_condition(): the rows
-    this run wrote (the other rows were scanned by the run that wrote them). Every other table is
-    read whole: tables rebuilt whole, snapshots, seeds, audit tables, models not run in this
-    invocation, and every table on `dbt test` alone, --full-refresh, a first build, var
-    full_tests and Spark. -#}
+    this run wrote (the other rows were scanned by the run that wrote them), and only when
+    pii_scan_may_scope() says every earlier write was scanned by a scan that passed
+    (macros/tests/pii_scan_state.sql: not after a run killed before its scan, run without it, or
+    whose scan failed). Every other table is read whole: tables rebuilt whole, snapshots, seeds,
+    audit tables, models not run in this invocation, and every table on `dbt test` alone,
+    --full-refresh, a first build, var full_tests, after an unscanned or failed run, and on
+    Spark. -#}
 {% macro pii_leak_scan() -%}
     {%- set tables = {} -%}
     {%- set scopes = {} -%}
+    {%- set held_back = [] -%}
     {%- if execute -%}
         {%- set excluded = pii_declared_relations() -%}
         {%- set models = pii_scan_models() -%}
@@ -26,10 +30,13 @@
                 {%- do tables.setdefault((schema, table), []).append(column) -%}
             {%- endif -%}
         {%- endfor -%}
+        {%- set may_scope = pii_scan_may_scope() -%}
         {%- for schema, table in tables if models.get((schema ~ '.' ~ table) | lower) -%}
             {%- set condition = tested_rows_condition(models[(schema ~ '.' ~ table) | lower]) -%}
-            {%- if condition is not none -%}
+            {%- if condition is not none and may_scope -%}
                 {%- do scopes.update({(schema, table): condition}) -%}
+            {%- elif condition is not none -%}
+                {%- do held_back.append(schema ~ '.' ~ table) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
@@ -37,6 +44,11 @@
     select cast(null as {{ dbt.type_string() }}) as column_path, cast(null as {{ dbt.type_bigint() }}) as row_count
     where false
     {%- else %}
+    {%- if held_back %}
+    -- whole tables: an earlier run wrote rows no passing scan has read (killed, run without this
+    -- test, or its scan failed), so the tables this run wrote are read whole too
+    -- (macros/tests/pii_scan_state.sql)
+    {%- endif %}
     with
     {% for (schema, table), columns in tables | dictsort %}
     scan_{{ loop.index }} as (

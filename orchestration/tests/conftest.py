@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
 from orchestration.tests.tiny_build import TinyBuild, tiny_build
 
 # An as-of date well inside the tiny tier (which runs 2025-12-01 .. 2026-03-31).
@@ -24,3 +28,21 @@ def early(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_dbt(["run", "--vars", f"{{as_of: '{EARLY_AS_OF}'}}", "-s", "int_as_of_date+"], tiny.raw, work)
     assert result.returncode == 0, result.stdout[-4000:]
     return work / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def pii_daily(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny build with one more day landed and built by a daily `dbt build` (the PII scan
+    tests: test_pii_scan_scope, test_pii_scan_gap)."""
+    work = tmp_path_factory.mktemp("pii_daily")
+    shutil.copytree(tiny.raw, work / "raw")
+    shutil.copytree(tiny.truth, work / "truth")
+    shutil.copy(tiny.database, work / "warehouse.duckdb")
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(work / "raw")],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+    build_or_fail(work / "raw", work)
+    return work

@@ -12,17 +12,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
+from orchestration.tests.dbt_helpers import compiled_sql, run_dbt
 from orchestration.tests.test_scoped_tests import SCOPE_MARK, invocation, node_results
-from orchestration.tests.tiny_build import TinyBuild
 
 # Builds the tiny tier several times over: `make test-slow`, not `make test`.
 pytestmark = pytest.mark.slow
@@ -96,20 +92,9 @@ def copy_work(source: Path, work: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def daily(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny build with one more day landed and built by a daily `dbt build`."""
-    work = tmp_path_factory.mktemp("pii_daily")
-    shutil.copytree(tiny.raw, work / "raw")
-    shutil.copytree(tiny.truth, work / "truth")
-    shutil.copy(tiny.database, work / "warehouse.duckdb")
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(work / "raw")],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
-    build_or_fail(work / "raw", work)
-    return work
+def daily(pii_daily: Path) -> Path:
+    """The tiny build with one more day landed and built by a daily `dbt build` (conftest)."""
+    return pii_daily
 
 
 def test_daily_run_scans_what_it_wrote_and_everything_else_whole(daily: Path) -> None:
