@@ -136,6 +136,8 @@ def test_spark_daily_run_overwrites_only_recent_partitions_and_equals_a_full_bui
     if prebuilt:
         # make test-spark's work folder: the 120 days built on Spark by spark_compare.
         shutil.copytree(Path(prebuilt) / "raw", daily_raw)
+        # --land-next-day reads the sample's manifest beside its raw folder.
+        shutil.copytree(Path(prebuilt) / "truth", tmp_path / "truth")
         daily = Path(prebuilt) / "spark"
     else:
         simulate("--tier", "tiny", "--seed", str(TINY_SEED), "--out", str(daily_raw))
