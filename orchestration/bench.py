@@ -258,10 +258,11 @@ def floor_seconds(raw: Path, memory_limit: str) -> tuple[float, int]:
     return time.perf_counter() - start, lines
 
 
-def model_times(target: Path) -> list[tuple[str, float]]:
+def model_times(target: Path, kind: str = "model") -> list[tuple[str, float]]:
+    """(unique id, seconds) of the last run's nodes of one type (model, test, ...), slowest first."""
     results = json.loads((target / "run_results.json").read_text())["results"]
     return sorted(
-        ((r["unique_id"], r["execution_time"]) for r in results if r["unique_id"].startswith("model.")),
+        ((r["unique_id"], r["execution_time"]) for r in results if r["unique_id"].startswith(f"{kind}.")),
         key=lambda item: -item[1],
     )
 
@@ -372,6 +373,10 @@ class Warehouse:
     def dbt_run(self, step: str, *args: str) -> Measured:
         measured = run_measured(step, [self.dbt, *args, "--quiet"], self.env, self.logs)
         self.peaks[step] = max(self.peaks.get(step, 0.0), measured.peak_rss_mb)
+        # Each step's node timings kept for profiling (the next step overwrites target/'s).
+        results = self.target / "run_results.json"
+        if results.exists():
+            shutil.copyfile(results, self.logs / f"run_results-{step.replace(' ', '-')}.json")
         return measured
 
 
@@ -431,6 +436,8 @@ def summary_lines(figures: dict) -> list[str]:
             + ", ".join(f"{k} {v:.0f} s" for k, v in figures["incremental_node_type_s"].items()),
             "day at 2x, slowest models:",
             *[f"  {s:8.1f} s  {uid.split('.')[-1]}" for uid, s in figures["incremental_slowest_models"]],
+            "day at 2x, slowest tests:",
+            *[f"  {s:8.1f} s  {uid.split('.')[-2]}" for uid, s in figures["incremental_slowest_tests"]],
         ]
     formats = {
         "full build / floor": "{:.1f}x",
@@ -573,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"day at 2x history: {days[-1]} landed, daily run")
         figures["incremental_day_s"] = full.dbt_run("day at 2x", "build").seconds
         figures["incremental_slowest_models"] = model_times(full.target)[:10]
+        figures["incremental_slowest_tests"] = model_times(full.target, "test")[:10]
         figures["incremental_node_type_s"] = node_type_times(full.target)
 
     # After the day at 2x: a `dbt run` of one model before it would make the daily run's PII scan

@@ -5,14 +5,13 @@
     On an incremental run they recompute, from every record of history, only the identifiers the
     run's new records reach, and keep every other row:
 
-    * int_identity_touched_keys lists the identifiers to recompute: those with a record in a
-      partition from the history's newest partition minus `incremental_lookback_days` (the
-      partitions the lines models may have rewritten since). It first checks that every other
-      identifier's records are unchanged: the sum of a hash of each of their records (record,
-      time, partition, type, value) equals the sum of the fingerprints the history holds for
-      them. When it differs (a record removed or changed outside the window, a late file in an
-      older folder, an upgrade that changes hash()), every identifier is recomputed: a full
-      rebuild, never a stale row.
+    * int_identity_touched_keys lists the identifiers to recompute. Event records: those with a
+      record in a partition stg_tracking__event_identifiers rewrote since the history was built,
+      as its write log says (macros/incremental/partition_writes.sql), and the held identifiers
+      with a record there (it may have been removed); every identifier when the staged identifiers
+      were rebuilt whole since. Orders and CRM changes (small tables rebuilt every run): the
+      identifiers whose records differ from those the history aggregated (count and the sum of a
+      hash of each record: record, time, partition, type, value), wherever the change is.
     * int_identity_node_history deletes (pre-hook) and re-aggregates those identifiers. Its rows
       carry `refreshed_at`, the time of the run that wrote them.
     * int_identity_edges_unioned recomputes the pairs with an end refreshed in the history since
@@ -42,9 +41,9 @@
 {%- endmacro %}
 
 
-{#- Aggregate: the sum of a hash of each record row of int_identity_record_identifiers (the
-    identifier's fingerprint in int_identity_node_history). Sums add up across identifiers, so the
-    fingerprint of many identifiers is the sum of theirs. -#}
+{#- Aggregate: the sum of a hash of each record row of int_identity_record_identifiers (an
+    identifier's order_crm_fingerprint in int_identity_node_history, over its order and CRM
+    records). Sums add up across records, so it does not depend on their order. -#}
 {% macro identity_records_fingerprint() -%}
     {{ return(adapter.dispatch('identity_records_fingerprint', 'user_asset_warehouse')()) }}
 {%- endmacro %}
@@ -169,70 +168,83 @@
 {%- endmacro %}
 
 
-{#- What int_identity_touched_keys lists: 'none' (no history held), 'all', or the first partition
-    whose records' identifiers are recomputed (the history's newest partition minus
-    incremental_lookback_days), when the records of every identifier without a record from it on
-    are unchanged: same row count and same sum of record hashes as the history holds. -#}
+{#- What int_identity_touched_keys lists, from the event records: 'none' (no history held: the
+    model is empty), 'all' (every identifier: the staged identifiers were rebuilt whole, or keep
+    no write log, since the history was built), 'unchanged' (no event partition rewritten since),
+    or the first event partition rewritten since (ISO date). "Since" is the history's watermark,
+    the start of the last run that wrote it (its newest refreshed_at): what a killed or skipped
+    run left is caught up. -#}
 {% macro identity_touch_plan(history) -%}
     {%- if history is none -%}
         {{ return('none') }}
     {%- endif -%}
-    {%- set newest = run_query('select max(last_partition_date) from ' ~ history).columns[0].values()[0] -%}
-    {%- if newest is none -%}
+    {%- set held_until = run_query('select cast(max(refreshed_at) as varchar) from ' ~ history).columns[0].values()[0] -%}
+    {%- if held_until is none -%}
         {{ return('all') }}
     {%- endif -%}
-    {%- set window_start = (newest - modules.datetime.timedelta(days=var('incremental_lookback_days') | int)).isoformat() -%}
-    {%- set check -%}
-        with
-        records as (select * from {{ ref('int_identity_record_identifiers') }}),
-        touched as (
-            select distinct identifier_key from records
-            where partition_date >= cast('{{ window_start }}' as date)
-        ),
-        held as (
-            select count(*) as identifiers, sum(record_count) as records, sum(input_fingerprint) as fingerprint
-            from {{ history }}
-            where identifier_key not in (select touched.identifier_key from touched)
-        ),
-        current_records as (
-            select count(distinct identifier_key) as identifiers, count(*) as records,
-                {{ identity_records_fingerprint() }} as fingerprint
-            from records
-            where identifier_key not in (select touched.identifier_key from touched)
-        )
-        select
-            held.identifiers = current_records.identifiers
-            and coalesce(held.records, 0) = current_records.records
-            and coalesce(held.fingerprint, 0) = coalesce(current_records.fingerprint, 0)
-        from held cross join current_records
-    {%- endset -%}
-    {%- if run_query(check).columns[0].values()[0] -%}
-        {{ return(window_start) }}
+    {%- set written = partitions_written_since(
+        'stg_tracking__event_identifiers', "cast('" ~ held_until ~ "' as timestamp with time zone)") -%}
+    {%- if written is none -%}
+        {{ return('unchanged') }}
+    {%- elif written == 'all' -%}
+        {{ log('int_identity_touched_keys: stg_tracking__event_identifiers was rebuilt whole (or keeps no write log) since the identity history was built; every identifier is recomputed (a full rebuild of int_identity_node_history and int_identity_edges_unioned)', info=true) }}
     {%- endif -%}
-    {{ log('int_identity_touched_keys: records older than ' ~ window_start ~ ' changed since the identity history was built; its identifiers are all recomputed (a full rebuild of int_identity_node_history and int_identity_edges_unioned)', info=true) }}
-    {{ return('all') }}
+    {{ return(written) }}
 {%- endmacro %}
 
 
 {#- `where` condition of int_identity_touched_keys over record identifiers, for a plan of
-    identity_touch_plan(). -#}
-{% macro identity_touched_condition(recompute) -%}
-    {%- if recompute == 'none' -%}
+    identity_touch_plan(): the event records of the partitions rewritten since the history was
+    built (every record for 'all'). -#}
+{% macro identity_touched_condition(plan) -%}
+    {%- if plan in ['none', 'unchanged'] -%}
         false
-    {%- elif recompute == 'all' -%}
+    {%- elif plan == 'all' -%}
         true
     {%- else -%}
-        partition_date >= cast('{{ recompute }}' as date)
+        record_source = 'event' and partition_date >= cast('{{ plan }}' as date)
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- The identifiers the history holds that a plan recomputes: all of them for 'all' (those with
-    no record left are then deleted), none otherwise (query of identifier_key). -#}
-{% macro identity_held_keys_to_recompute(history, recompute) -%}
-    {%- if recompute == 'all' and history is not none -%}
+{#- The identifiers the history holds that a plan recomputes (query of identifier_key): every one
+    for 'all' (those with no record left are then deleted), else those with a record in a
+    rewritten partition, whose records may have been removed there. -#}
+{% macro identity_held_keys_to_recompute(history, plan) -%}
+    {%- if history is none or plan in ['none', 'unchanged'] -%}
+        select identifier_key from touched where false
+    {%- elif plan == 'all' -%}
         select identifier_key from {{ history }}
     {%- else -%}
+        select identifier_key from {{ history }}
+        where last_partition_date >= cast('{{ plan }}' as date)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The identifiers whose order and CRM records differ from those the history aggregated (query
+    of identifier_key): orders and CRM changes are small tables rebuilt every run, so they are
+    compared identifier by identifier (record count and the sum of a hash of each record row),
+    which catches any change, also in an old partition. None without a history. -#}
+{% macro identity_order_crm_keys_changed(history) -%}
+    {%- if history is none -%}
         select identifier_key from touched where false
+    {%- else -%}
+        select coalesce(current_records.identifier_key, held_records.identifier_key) as identifier_key
+        from (
+            select identifier_key, count(*) as records, {{ identity_records_fingerprint() }} as fingerprint
+            from record_identifiers
+            where record_source != 'event'
+            group by identifier_key
+        ) as current_records
+        full outer join (
+            select identifier_key, order_crm_record_count as records, order_crm_fingerprint as fingerprint
+            from {{ history }}
+            where order_crm_record_count > 0
+        ) as held_records
+            on current_records.identifier_key = held_records.identifier_key
+        where
+            current_records.records is distinct from held_records.records
+            or current_records.fingerprint is distinct from held_records.fingerprint
     {%- endif -%}
 {%- endmacro %}

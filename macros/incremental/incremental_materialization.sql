@@ -23,9 +23,13 @@
     Spark: dbt-spark's insert_overwrite on a parquet table partitioned by the column; dbt-spark
     sets spark.sql.sources.partitionOverwriteMode=DYNAMIC for it, so only the partitions the run
     writes are replaced (a partition the run writes no row to is kept, as delete+insert keeps it).
+    Every such model logs the partitions each run rewrites, for the models reading it
+    (record_partition_writes(), macros/incremental/partition_writes.sql).
     Use it in the config: `config(on_schema_change='fail', **partition_incremental_config())`. -#}
 {% macro partition_incremental_config(partition_column='partition_date') -%}
-    {{ return(adapter.dispatch('partition_incremental_config', 'user_asset_warehouse')(partition_column)) }}
+    {%- set config = adapter.dispatch('partition_incremental_config', 'user_asset_warehouse')(partition_column) -%}
+    {%- do config.update({'pre_hook': ["{{ record_partition_writes('" ~ partition_column ~ "') }}"]}) -%}
+    {{ return(config) }}
 {%- endmacro %}
 
 {% macro default__partition_incremental_config(partition_column) -%}

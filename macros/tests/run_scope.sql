@@ -103,12 +103,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set ledger = run_scope_relation(node) -%}
-    {%- set exists = run_query(
-        "select count(*) from information_schema.tables where table_schema = '" ~ ledger.schema ~ "'"
-        ~ " and table_name = '" ~ ledger.identifier ~ "'"
-        ~ (" and table_catalog = '" ~ ledger.database ~ "'" if ledger.database else '')
-    ).columns[0].values()[0] -%}
-    {%- if not exists -%}
+    {%- if not audit_table_exists(ledger) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set rows = run_query(

@@ -104,6 +104,11 @@ def test_every_figure_is_written_with_sane_values(bench: dict) -> None:
     assert figures["identity_ratio"] > 0 and figures["clv_ratio"] > 0
     assert figures["peak_rss_mb"] > 0 and figures["memory_limit_mb"] > 0
     assert figures["memory_ok"] is True
+    # The day's slowest tests, for profiling, and every step's node timings kept beside the build.
+    assert len(figures["incremental_slowest_tests"]) == 10
+    assert all(uid.startswith("test.") and seconds >= 0 for uid, seconds in figures["incremental_slowest_tests"])
+    kept = {path.name for path in Path(figures["warehouse"]).parent.glob("logs/run_results-*.json")}
+    assert {"run_results-full-build.json", "run_results-day-at-2x.json"} <= kept
 
 
 def test_history_doubles_between_the_two_days(bench: dict) -> None:

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql
+from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
 from orchestration.tests.tiny_build import TinyBuild
 
 # Lands days and builds several times: `make test-slow`, not `make test`.
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 FIRST_DAY = "2026-04-01"
 LATE_SEEN = dt.datetime(2025, 11, 15, 2, 0)  # UTC, before every other record of the tiny tier
 LATE_DEVICE = "late-device-0000-0000-000000000001"  # as normalised (lower case)
+OLD_ANONYMOUS = "7e57a11d-0000-4000-8000-000000000001"
 
 # Each identity table as rows independent of node ids: node ids are replaced by identifier keys.
 COMPARED = {
@@ -200,3 +201,100 @@ def test_daily_identity_runs_equal_a_full_build(tiny: TinyBuild, tmp_path: Path)
                 f" count(*) from intermediate.{table}"
             ).fetchone()
             assert 0 < written < held / 2, (table, written, held)
+
+
+def late_order_line(template: dict, account: str, phone: str, day: str) -> str:
+    record = dict(template)
+    record.update(
+        {
+            "order_id": "SO-IDENTITY-LATE-0001",
+            "account_id": account,
+            "status": "created",
+            "order_time": f"{day}T11:00:00+08:00",
+            "updated_at": f"{day}T11:00:00+08:00",
+            "receiver_phone": phone,
+        }
+    )
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def test_old_partitions_rebuilt_upstream_reach_the_daily_identity_run(tiny: TinyBuild, tmp_path: Path) -> None:
+    """Old partitions change only when a model upstream rebuilds them. An order file landing late
+    in the oldest folder, read by rebuilding the order lines whole: the next daily run compares
+    each identifier's order records and recomputes the one that changed, so identity equals a
+    full build. Then an event file likewise, with the event lines and staged identifiers rebuilt
+    whole: their write log says so, and the next daily run recomputes every identifier."""
+    daily = tmp_path / "daily"
+    shutil.copytree(tiny.raw, daily / "raw")
+    shutil.copytree(tiny.truth, daily / "truth")
+    shutil.copy(tiny.database, daily / "warehouse.duckdb")
+    picked = pick_persons(tiny.database)
+    raw = daily / "raw"
+    new_phone = "13900000042"
+
+    # A late order in the oldest order folder: x's account with a phone nobody had.
+    oldest_orders = sorted((raw / "orders").glob("dt=*"))[0]
+    template = json.loads(next(iter(sorted(oldest_orders.glob("*.jsonl")))).read_text().splitlines()[0])
+    day = oldest_orders.name.removeprefix("dt=")
+    (oldest_orders / "late-0.jsonl").write_text(late_order_line(template, picked["x"], new_phone, day))
+    rebuilt = run_dbt(["run", "--full-refresh", "-s", "base_oms__order_lines"], raw, daily)
+    assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
+    land_next_day(raw)
+    build_or_fail(raw, daily)
+    full = build_or_fail(raw, tmp_path / "full")
+
+    daily_db = daily / "warehouse.duckdb"
+    with duckdb.connect(str(daily_db), read_only=True) as con:
+        (x_person,) = con.execute(
+            "select one_id from intermediate.int_identity_persons_assigned where identifier_value = ?", [picked["x"]]
+        ).fetchone()
+        (phones,) = con.execute(
+            "select count(*) from intermediate.int_identity_persons_assigned"
+            " where one_id = ? and identifier_type = 'phone'"
+            " and identifier_key in (select identifier_key from staging.stg_oms__order_identifiers"
+            " where order_id = 'SO-IDENTITY-LATE-0001' and identifier_type = 'phone')",
+            [x_person],
+        ).fetchone()
+    assert phones == 1
+    differing = [name for name, query in COMPARED.items() if rows(daily_db, query) != rows(full, query)]
+    assert differing == []
+
+    # A late event in the oldest event folder linking y's device with a new cookie, read by
+    # rebuilding the event lines and staged identifiers whole.
+    oldest_events = sorted((raw / "events").glob("dt=*"))[0]
+    template = json.loads(next(iter(sorted(oldest_events.glob("*.jsonl")))).read_text().splitlines()[0])
+    template = {key: value for key, value in template.items() if key in ("channel", "app_id")}
+    event_day = oldest_events.name.removeprefix("dt=")
+    (oldest_events / "late-0.jsonl").write_text(
+        event_line(
+            template,
+            "identity-incremental-old-partition-0001",
+            f"{event_day}T10:00:00.000+08:00",
+            {"device_id": picked["y"], "anonymous_id": OLD_ANONYMOUS},
+        )
+    )
+    rebuilt = run_dbt(
+        ["run", "--full-refresh", "-s", "base_tracking__event_lines", "stg_tracking__event_identifiers"], raw, daily
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
+    land_next_day(raw)
+    build_or_fail(raw, daily)
+    with duckdb.connect(str(daily_db), read_only=True) as con:
+        (last_write,) = con.execute(
+            "select written_from from audit.dbt_partition_writes__stg_tracking__event_identifiers"
+            " order by written_at desc limit 1"
+        ).fetchone()
+        refreshed, held = con.execute(
+            "select count(*) filter (where refreshed_at = (select max(refreshed_at)"
+            " from intermediate.int_identity_node_history)), count(*) from intermediate.int_identity_node_history"
+        ).fetchone()
+        (linked,) = con.execute(
+            "select count(distinct one_id) from intermediate.int_identity_persons_assigned"
+            " where identifier_value in (?, ?)",
+            [picked["y"], OLD_ANONYMOUS],
+        ).fetchone()
+    # The daily run after the rebuild wrote from its cutoff; the rebuild before it, everything,
+    # so the daily run recomputed every identifier and the late event's link holds.
+    assert last_write is not None
+    assert refreshed == held
+    assert linked == 1

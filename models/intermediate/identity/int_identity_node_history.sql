@@ -8,7 +8,7 @@
 }}
 -- One row per identifier seen in an accepted record: the graph's node before any rule, with a
 -- stable node id (from the key alone), when it was first and last seen, in how many records, and
--- the fingerprint of those records. An incremental run re-aggregates only the identifiers listed
+-- the count and fingerprint of its order and CRM records. An incremental run re-aggregates only the identifiers listed
 -- in int_identity_touched_keys and keeps the others (macros/incremental/identity_aggregates.sql).
 with
 
@@ -30,7 +30,9 @@ aggregated as (
         max(seen_at) as last_seen_at,
         count(*) as record_count,
         max(partition_date) as last_partition_date,
-        {{ identity_records_fingerprint() }} as input_fingerprint,
+        count(*) filter (where record_source != 'event') as order_crm_record_count,
+        {{ identity_records_fingerprint() }} filter (where record_source != 'event')
+            as order_crm_fingerprint,
         current_timestamp as refreshed_at
     from record_identifiers
     group by identifier_key
