@@ -1,12 +1,30 @@
 {#- Post-hook of int_events_resolved_to_persons on incremental runs: an event that left staging
     (a rebuilt partition no longer accepts it) or that now carries an erased identifier is
     deleted; delete+insert only replaces the events a run selects. Nothing on a full build, nor on
-    Spark, where the model is a table rebuilt every run (incremental_materialization()). -#}
+    Spark, where the model is a table rebuilt every run (incremental_materialization()).
+
+    An event can leave staging only from a partition stg_tracking__events rewrote since this
+    model's last run (its watermark, model_watermark()): the write log says which
+    (macros/incremental/partition_writes.sql), so only those partitions are compared; all of them
+    when staging was rebuilt whole since, or either log is missing. -#}
 {% macro delete_events_no_longer_accepted() -%}
     {%- if is_incremental() %}
+    {%- set staged_from = partitions_written_since('stg_tracking__events', model_watermark()) %}
     delete from {{ this }}
     where
+        {% if staged_from is none -%}
+        false
+        {%- elif staged_from == 'all' -%}
         event_id not in (select accepted.event_id from {{ ref('stg_tracking__events') }} as accepted)
+        {%- else -%}
+        (
+            partition_date >= cast('{{ staged_from }}' as date)
+            and event_id not in (
+                select accepted.event_id from {{ ref('stg_tracking__events') }} as accepted
+                where accepted.partition_date >= cast('{{ staged_from }}' as date)
+            )
+        )
+        {%- endif %}
         or event_id in (
             select event_identifiers.event_id
             from {{ ref('stg_tracking__event_identifiers') }} as event_identifiers

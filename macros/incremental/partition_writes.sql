@@ -37,11 +37,13 @@
 
 {#- Pre-hook of the models incremental by partition (added by partition_incremental_config()):
     logs the partitions the run rewrites, computed as the model computes them (the hook runs
-    before the model's write, in its transaction). The audit schema exists: the on-run-start
-    hook create_run_audit_tables() makes it. -#}
+    before the model's write, in its transaction). A model that rewrites rows anywhere and reads
+    a log itself runs it with `partition_column=none`: its rows say "anything may have changed",
+    and their times are its watermark (model_watermark()). The audit schema exists: the
+    on-run-start hook create_run_audit_tables() makes it. -#}
 {% macro record_partition_writes(partition_column='partition_date') -%}
     {%- if execute and run_scoped_tests_supported() -%}
-        {%- set written_from = incremental_partition_cutoff(partition_column) -%}
+        {%- set written_from = incremental_partition_cutoff(partition_column) if partition_column else none -%}
         {%- set log = partition_writes_relation(model.name) -%}
     create table if not exists {{ log }} (
         invocation_id {{ dbt.type_string() }},
@@ -79,4 +81,23 @@
         {{ return('all') }}
     {%- endif -%}
     {{ return(written[2]) }}
+{%- endmacro %}
+
+
+{#- The watermark of the current model: the start of its last run that committed, before this
+    invocation (a SQL timestamp literal), or none when it keeps no log (a first run, a warehouse
+    built before the log existed, Spark). The model logs its runs with
+    record_partition_writes(none). -#}
+{% macro model_watermark() -%}
+    {%- if not execute or not run_scoped_tests_supported() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set log = partition_writes_relation(model.name) -%}
+    {%- if not audit_table_exists(log) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set held = run_query(
+        "select cast(max(written_at) as varchar) from " ~ log
+        ~ " where invocation_id != '" ~ invocation_id ~ "'").columns[0].values()[0] -%}
+    {{ return("cast('" ~ held ~ "' as timestamp with time zone)" if held else none) }}
 {%- endmacro %}

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
+        pre_hook="{{ record_partition_writes(none) }}",
         post_hook="{{ delete_events_no_longer_accepted() if is_incremental() }}",
     )
 }}

@@ -1,0 +1,108 @@
+"""An event that leaves staging leaves the resolved events too (docs/incremental.md, "Change
+tracking"): the daily run's post-hook compares only the partitions stg_tracking__events rewrote
+since the resolved events' last run, as the write log says, and every partition when staging was
+rebuilt whole. Either way the result equals a full build of the same raw folder."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
+from orchestration.tests.tiny_build import TinyBuild
+
+# Lands days and builds several times: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
+
+RESOLVED = "select event_id, one_id, resolved_via from intermediate.int_events_resolved_to_persons"
+
+
+def land_next_day(raw: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(raw)],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+
+
+def remove_first_event(folder: Path) -> str:
+    """Deletes the first line of the folder's first events file; returns its event id."""
+    path = sorted(folder.glob("*.jsonl"))[0]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    removed = lines[0].split('"event_id":"', 1)[1].split('"', 1)[0]
+    path.write_text("".join(lines[1:]), encoding="utf-8")
+    return removed
+
+
+def resolved(database: Path) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return sorted(con.execute(RESOLVED).fetchall(), key=repr)
+
+
+def held(database: Path, event_id: str) -> bool:
+    with duckdb.connect(str(database), read_only=True) as con:
+        query = "select count(*) from intermediate.int_events_resolved_to_persons where event_id = ?"
+        return con.execute(query, [event_id]).fetchone()[0] > 0
+
+
+def executed_sql(work: Path) -> str:
+    """What dbt's runs in `work` executed (its debug log)."""
+    return (work / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+
+
+def test_events_leaving_staging_leave_the_resolved_events(tiny: TinyBuild, tmp_path: Path) -> None:
+    daily = tmp_path / "daily"
+    shutil.copytree(tiny.raw, daily / "raw")
+    shutil.copytree(tiny.truth, daily / "truth")
+    shutil.copy(tiny.database, daily / "warehouse.duckdb")
+    raw, database = daily / "raw", daily / "warehouse.duckdb"
+    folders = sorted((raw / "events").glob("dt=*"))
+
+    # In the newest partition, inside the daily run's look-back window: the run rewrites it.
+    recent = remove_first_event(folders[-1])
+    assert held(database, recent)
+    land_next_day(raw)
+    build_or_fail(raw, daily)
+    assert not held(database, recent)
+    with duckdb.connect(str(database), read_only=True) as con:
+        (written_from,) = con.execute(
+            "select cast(written_from as varchar) from audit.dbt_partition_writes__stg_tracking__events"
+            " order by written_at desc limit 1"
+        ).fetchone()
+    # Only the rewritten partitions were compared.
+    executed = executed_sql(daily)
+    assert f"where accepted.partition_date >= cast('{written_from}' as date)" in executed
+    assert "event_id not in (select accepted.event_id" not in executed
+
+    # In the oldest partition, read again by rebuilding the event lines and staged events whole.
+    old = remove_first_event(folders[0])
+    assert held(database, old)
+    rebuilt = run_dbt(
+        [
+            "run",
+            "--full-refresh",
+            "-s",
+            "base_tracking__event_lines",
+            "stg_tracking__events",
+            "stg_tracking__event_identifiers",
+        ],
+        raw,
+        daily,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
+    land_next_day(raw)
+    build_or_fail(raw, daily)
+    assert not held(database, old)
+
+    # Staging rebuilt whole since: every partition compared.
+    assert "event_id not in (select accepted.event_id" in executed_sql(daily)
+
+    full = build_or_fail(raw, tmp_path / "full")
+    assert resolved(database) == resolved(full)
