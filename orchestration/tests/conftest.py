@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
-from orchestration.tests.tiny_build import TinyBuild, tiny_build
+from orchestration.tests.tiny_build import TinyBuild, copy_build, land_next_day, tiny_build
 
 # An as-of date well inside the tiny tier (which runs 2025-12-01 .. 2026-03-31).
 EARLY_AS_OF = "2026-01-31"
@@ -34,15 +30,7 @@ def early(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pii_daily(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny build with one more day landed and built by a daily `dbt build` (the PII scan
     tests: test_pii_scan_scope, test_pii_scan_gap)."""
-    work = tmp_path_factory.mktemp("pii_daily")
-    shutil.copytree(tiny.raw, work / "raw")
-    shutil.copytree(tiny.truth, work / "truth")
-    shutil.copy(tiny.database, work / "warehouse.duckdb")
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(work / "raw")],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
+    work = copy_build(tiny, tmp_path_factory.mktemp("pii_daily"))
+    land_next_day(work / "raw")
     build_or_fail(work / "raw", work)
     return work

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,6 +49,19 @@ def build_or_fail(raw_dir: Path, work_dir: Path, **extra: str) -> Path:
     if result.returncode != 0:
         raise AssertionError(f"dbt build failed ({result.returncode}):\n{result.stdout[-6000:]}")
     return work_dir / "warehouse.duckdb"
+
+
+def dbt_show(sql: str, raw_dir: Path, work_dir: Path, **extra: str) -> list[dict]:
+    """The rows of `dbt show --inline sql` on a dbt connection (its profile's settings applied);
+    fails the test with dbt's output when the command fails."""
+    result = run_dbt(
+        ["show", "--output", "json", "--log-format", "text", "--limit", "50", "--inline", sql],
+        raw_dir,
+        work_dir,
+        **extra,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    return json.loads(result.stdout[result.stdout.index("{") :].rsplit("}", 1)[0] + "}")["show"]
 
 
 def compiled_sql(target: Path, model: str) -> str:

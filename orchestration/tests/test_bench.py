@@ -16,7 +16,7 @@ import pytest
 from orchestration import bench as bench_module
 from orchestration import safe_paths, settings
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.tests.dbt_helpers import dbt_show
 
 # The bench flow on the tiny tier: `make test-bench`, not `make test`.
 pytestmark = pytest.mark.bench
@@ -185,24 +185,13 @@ def test_the_profile_spills_to_the_temp_folder_of_the_settings(tmp_path: Path) -
     (USER_ASSETS_DUCKDB_TEMP_DIR here; by default the folder beside the DuckDB file)."""
     raw, spill = tmp_path / "raw", tmp_path / "elsewhere" / "spill"
     raw.mkdir()
-    done = run_dbt(
-        [
-            "show",
-            "--output",
-            "json",
-            "--log-format",
-            "text",
-            "--inline",
-            "select current_setting('temp_directory') as temp_directory, "
-            "current_setting('memory_limit') as memory_limit",
-        ],
+    (shown,) = dbt_show(
+        "select current_setting('temp_directory') as temp_directory, current_setting('memory_limit') as memory_limit",
         raw,
         tmp_path,
         USER_ASSETS_DUCKDB_MEMORY_LIMIT="3GB",
         USER_ASSETS_DUCKDB_TEMP_DIR=str(spill),
     )
-    assert done.returncode == 0, done.stdout[-3000:]
-    shown = json.loads(done.stdout[done.stdout.index("{") :].rsplit("}", 1)[0] + "}")["show"][0]
     assert Path(shown["temp_directory"]).resolve() == spill.resolve()
     with duckdb.connect(config=settings.duckdb_memory_settings("3GB")) as con:  # DuckDB's share of 3GB
         assert shown["memory_limit"] == con.execute("select current_setting('memory_limit')").fetchone()[0]

@@ -11,17 +11,14 @@ import gzip
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
 from orchestration.tests.test_tiny_build import comparable_marts, differing_tables
-from orchestration.tests.tiny_build import TINY_SEED, TinyBuild
+from orchestration.tests.tiny_build import TINY_SEED, TinyBuild, copy_build, land_next_day, run_simulator
 
 # Builds the tiny tier many times over: `make test-slow`, not `make test`.
 pytestmark = pytest.mark.slow
@@ -49,35 +46,23 @@ RESENT_FILES = {
 }
 
 
-def simulate(*args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", *args],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_day_by_day_builds_equal_one_full_build(tiny: TinyBuild, tmp_path: Path) -> None:
     # The tiny build covers 120 days up to 2026-03-31. Land two more days on a copy of it,
     # building after each, as a daily schedule would.
     # The first landed day also re-sends, for every deduplicated source, a record accepted long
     # before with changed content (and, for an event, an earlier received_at): whichever copy
     # wins, it must be the same one in the daily runs as in the full build.
-    daily = tmp_path / "daily"
-    shutil.copytree(tiny.raw, daily / "raw")
-    shutil.copytree(tiny.truth, daily / "truth")
-    shutil.copy(tiny.database, daily / "warehouse.duckdb")
+    daily = copy_build(tiny, tmp_path / "daily")
     resent = resent_with_changes(tiny.raw, tiny.database, before=FIRST_CUTOFF)
     for day in range(2):
-        simulate("--land-next-day", "--out", str(daily / "raw"))
+        land_next_day(daily / "raw")
         if day == 0:
             write_resent(daily / "raw", "2026-04-01", resent)
         build_or_fail(daily / "raw", daily)
 
     # The same 122 days generated and built in one go.
     full = tmp_path / "full"
-    simulate(
+    run_simulator(
         "--tier",
         "tiny",
         "--seed",

@@ -5,31 +5,18 @@ rebuilt whole. Either way the result equals a full build of the same raw folder.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
-from orchestration.tests.tiny_build import TinyBuild
+from orchestration.tests.tiny_build import TinyBuild, copy_build, land_next_day
 
 # Lands days and builds several times: `make test-slow`, not `make test`.
 pytestmark = pytest.mark.slow
 
 RESOLVED = "select event_id, one_id, resolved_via from intermediate.int_events_resolved_to_persons"
-
-
-def land_next_day(raw: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(raw)],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
 
 
 def remove_first_event(folder: Path) -> str:
@@ -58,10 +45,7 @@ def executed_sql(work: Path) -> str:
 
 
 def test_events_leaving_staging_leave_the_resolved_events(tiny: TinyBuild, tmp_path: Path) -> None:
-    daily = tmp_path / "daily"
-    shutil.copytree(tiny.raw, daily / "raw")
-    shutil.copytree(tiny.truth, daily / "truth")
-    shutil.copy(tiny.database, daily / "warehouse.duckdb")
+    daily = copy_build(tiny, tmp_path / "daily")
     raw, database = daily / "raw", daily / "warehouse.duckdb"
     folders = sorted((raw / "events").glob("dt=*"))
 

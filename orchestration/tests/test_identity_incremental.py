@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
-from orchestration.tests.tiny_build import TinyBuild
+from orchestration.tests.tiny_build import TinyBuild, copy_build, land_next_day
 
 # Lands days and builds several times: `make test-slow`, not `make test`.
 pytestmark = pytest.mark.slow
@@ -62,15 +58,6 @@ COMPARED = {
     "identifiers to persons": "select * from {db}.marts.bdg_identifiers_to_persons",
     "persons": "select one_id from {db}.marts.dim_persons",
 }
-
-
-def land_next_day(raw: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(raw)],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
 
 
 def pick_persons(database: Path) -> dict[str, str]:
@@ -148,10 +135,7 @@ def rows(database: Path, query: str) -> list[tuple]:
 
 
 def test_daily_identity_runs_equal_a_full_build(tiny: TinyBuild, tmp_path: Path) -> None:
-    daily = tmp_path / "daily"
-    shutil.copytree(tiny.raw, daily / "raw")
-    shutil.copytree(tiny.truth, daily / "truth")
-    shutil.copy(tiny.database, daily / "warehouse.duckdb")
+    daily = copy_build(tiny, tmp_path / "daily")
     picked = pick_persons(tiny.database)
     for day in range(2):
         land_next_day(daily / "raw")
@@ -224,10 +208,7 @@ def test_old_partitions_rebuilt_upstream_reach_the_daily_identity_run(tiny: Tiny
     each identifier's order records and recomputes the one that changed, so identity equals a
     full build. Then an event file likewise, with the event lines and staged identifiers rebuilt
     whole: their write log says so, and the next daily run recomputes every identifier."""
-    daily = tmp_path / "daily"
-    shutil.copytree(tiny.raw, daily / "raw")
-    shutil.copytree(tiny.truth, daily / "truth")
-    shutil.copy(tiny.database, daily / "warehouse.duckdb")
+    daily = copy_build(tiny, tmp_path / "daily")
     picked = pick_persons(tiny.database)
     raw = daily / "raw"
     new_phone = "13900000042"

@@ -7,7 +7,6 @@ reaches DuckDB."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import duckdb
 import pytest
 
 from orchestration import settings
-from orchestration.tests.dbt_helpers import run_dbt
+from orchestration.tests.dbt_helpers import dbt_show
 
 VARIABLE = "USER_ASSETS_DUCKDB_MEMORY_LIMIT"
 BUDGETS = {"16GB": 16 * 10**9, "900MB": 900 * 10**6, "2GiB": 2 * 2**30, "1.5GB": 1.5e9, "24 GiB": 24 * 2**30}
@@ -90,24 +89,12 @@ def test_a_dbt_connection_has_the_derived_settings(tmp_path: Path) -> None:
     names = ", ".join(f"'{name}'" for name in derived)
     raw = tmp_path / "raw"
     raw.mkdir()
-    done = run_dbt(
-        [
-            "show",
-            "--output",
-            "json",
-            "--log-format",
-            "text",
-            "--limit",
-            "50",
-            "--inline",
-            f"select name, value from duckdb_settings() where name in ({names})",
-        ],
+    shown = dbt_show(
+        f"select name, value from duckdb_settings() where name in ({names})",
         raw,
         tmp_path,
         USER_ASSETS_DUCKDB_MEMORY_LIMIT="2GB",
     )
-    assert done.returncode == 0, done.stdout[-3000:]
-    shown = json.loads(done.stdout[done.stdout.index("{") :].rsplit("}", 1)[0] + "}")["show"]
     # The same settings on a plain DuckDB connection read back the same way.
     with duckdb.connect(config=derived) as con:
         expected = dict(con.execute(f"select name, value from duckdb_settings() where name in ({names})").fetchall())

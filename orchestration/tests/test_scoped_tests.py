@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,7 +17,7 @@ import pytest
 
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_helpers import run_dbt
-from orchestration.tests.tiny_build import TinyBuild
+from orchestration.tests.tiny_build import TinyBuild, copy_build, land_next_day
 
 MODEL = "base_oms__order_lines"
 SCOPE_MARK = "run scope:"
@@ -76,16 +74,8 @@ def landed(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
     errors are planted: an old orders line with an unknown line_status, an old line given the
     key (file, line number) of a line of the new day, a wholly rejected file in the new day and
     one in an old partition (the table keeps that partition's lines as they were read)."""
-    work = tmp_path_factory.mktemp("scoped")
-    shutil.copytree(tiny.raw, work / "raw")
-    shutil.copytree(tiny.truth, work / "truth")
-    shutil.copy(tiny.database, work / "warehouse.duckdb")
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", "--land-next-day", "--out", str(work / "raw")],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
+    work = copy_build(tiny, tmp_path_factory.mktemp("scoped"))
+    land_next_day(work / "raw")
     new_day = sorted(p.name for p in (work / "raw" / "orders").glob("dt=*"))[-1]
     (work / "raw" / "orders" / new_day / "garbage-new.jsonl").write_text(GARBAGE)
     (work / "raw" / "orders" / "dt=2025-12-10" / "garbage-old.jsonl").write_text(GARBAGE)

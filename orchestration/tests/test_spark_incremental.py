@@ -28,7 +28,7 @@ import pytest
 from orchestration.settings import PROJECT_DIR
 from orchestration.spark_compare import EXPECTED_DIFFERENCES, KNOWN_COLUMN_DIFFERENCES, compare_rows
 from orchestration.tests.dbt_helpers import build_or_fail
-from orchestration.tests.tiny_build import TINY_SEED
+from orchestration.tests.tiny_build import TINY_SEED, land_next_day, run_simulator, simulate
 
 # On the Spark build of `make test-spark`, not in `make test`.
 pytestmark = pytest.mark.spark
@@ -53,15 +53,6 @@ RUN_COLUMNS = {"dbt_invocation_id"}
 RESERIALISED_JSON = {"identities_json", "properties_json", "items_json"}
 # A Spark run of every model and seed (make test-spark has run the tests on its full build).
 RUN_MODELS = ("build", "--exclude-resource-type", "test", "unit_test")
-
-
-def simulate(*args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.simulate", *args],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
 
 
 def spark_dbt(raw: Path, spark_dir: Path, *args: str) -> None:
@@ -140,7 +131,7 @@ def test_spark_daily_run_overwrites_only_recent_partitions_and_equals_a_full_bui
         shutil.copytree(Path(prebuilt) / "truth", tmp_path / "truth")
         daily = Path(prebuilt) / "spark"
     else:
-        simulate("--tier", "tiny", "--seed", str(TINY_SEED), "--out", str(daily_raw))
+        simulate("tiny", TINY_SEED, daily_raw)
         daily = tmp_path / "daily-spark"
         spark_dbt(daily_raw, daily, *RUN_MODELS)
     before = {model: partition_files(daily, schema, model) for schema, model in PARTITIONED_MODELS}
@@ -148,7 +139,7 @@ def test_spark_daily_run_overwrites_only_recent_partitions_and_equals_a_full_bui
         assert before[model], f"{model} has no `{PARTITION}=` folders on Spark: not partitioned, rebuilt whole"
 
     # One more day lands; the daily run extends the Spark build.
-    simulate("--land-next-day", "--out", str(daily_raw))
+    land_next_day(daily_raw)
     spark_dbt(daily_raw, daily, *RUN_MODELS)
 
     for schema, model in PARTITIONED_MODELS:
@@ -168,7 +159,7 @@ def test_spark_daily_run_overwrites_only_recent_partitions_and_equals_a_full_bui
 
     # The same 121 days generated and built in one go (on DuckDB: see the module's docstring).
     full_raw, full = tmp_path / "full-raw", tmp_path / "full"
-    simulate(
+    run_simulator(
         "--tier", "tiny", "--seed", str(TINY_SEED), "--days", "121", "--end-date", LANDED_DAY, "--out", str(full_raw)
     )
     database = build_or_fail(full_raw, full)
