@@ -97,11 +97,18 @@
 {%- endmacro %}
 
 
+{#- The newest refreshed_at a table holds (the start of the last run that wrote it), as a SQL
+    timestamp literal, or none when it is empty. -#}
+{% macro newest_refreshed_at(relation) -%}
+    {%- set held = run_query('select cast(max(refreshed_at) as varchar) from ' ~ relation).columns[0].values()[0] -%}
+    {{ return("cast('" ~ held ~ "' as timestamp with time zone)" if held else none) }}
+{%- endmacro %}
+
+
 {#- The newest refreshed_at int_identity_edges_unioned holds, as a SQL literal, read once before
     its pre-hook deletes rows (the model's SQL and the hook must agree on it). -#}
 {% macro identity_edges_refreshed_until() -%}
-    {%- set held = run_query('select cast(max(refreshed_at) as varchar) from ' ~ this).columns[0].values()[0] -%}
-    {{ return("cast('" ~ held ~ "' as timestamp with time zone)" if held else 'null') }}
+    {{ return(newest_refreshed_at(this) or 'null') }}
 {%- endmacro %}
 
 
@@ -178,12 +185,11 @@
     {%- if history is none -%}
         {{ return('none') }}
     {%- endif -%}
-    {%- set held_until = run_query('select cast(max(refreshed_at) as varchar) from ' ~ history).columns[0].values()[0] -%}
+    {%- set held_until = newest_refreshed_at(history) -%}
     {%- if held_until is none -%}
         {{ return('all') }}
     {%- endif -%}
-    {%- set written = partitions_written_since(
-        'stg_tracking__event_identifiers', "cast('" ~ held_until ~ "' as timestamp with time zone)") -%}
+    {%- set written = partitions_written_since('stg_tracking__event_identifiers', held_until) -%}
     {%- if written is none -%}
         {{ return('unchanged') }}
     {%- elif written == 'all' -%}

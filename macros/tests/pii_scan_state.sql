@@ -66,12 +66,7 @@
         {{ return(false) }}
     {%- endif -%}
     {%- set state = pii_scan_state_relation() -%}
-    {%- set exists = run_query(
-        "select count(*) from information_schema.tables where table_schema = '" ~ state.schema ~ "'"
-        ~ " and table_name = '" ~ state.identifier ~ "'"
-        ~ (" and table_catalog = '" ~ state.database ~ "'" if state.database else '')
-    ).columns[0].values()[0] -%}
-    {%- if not exists -%}
+    {%- if not audit_table_exists(state) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set rows = run_query("select scoped_invocation from " ~ state).rows -%}
