@@ -52,6 +52,8 @@
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {{ record_person_periods_run_scope(target, source) }}
+
     delete from {{ target }}
     where one_id in (
         select rebuilt.one_id

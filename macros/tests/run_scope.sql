@@ -3,10 +3,14 @@
     An incremental model declares in its yml how the rows a run wrote are found, `meta.run_scope`:
       dbt_invocation_id  the rows carrying this invocation's id (the model writes the column);
       <a partition column, e.g. partition_date>  the partitions from the run's cutoff
-                         (incremental_partition_cutoff() of that column) on,
-    and runs record_run_scope() as a pre-hook. The hook writes the model's ledger,
-    audit.dbt_run_scope__<model>, only when the model is built incrementally (is_incremental()),
-    so the ledger says whether the model was built incrementally in THIS invocation.
+                         (incremental_partition_cutoff() of that column) on;
+      person_periods     (strategy person_periods only) the rows of the persons the run rebuilt
+                         and of the periods after the held one, which is all it inserts,
+    and, but for person_periods, runs record_run_scope() as a pre-hook; the person_periods
+    strategy records its own scope (record_person_periods_run_scope()), since only it knows which
+    persons it rebuilt. Either writes the model's ledger, audit.dbt_run_scope__<model>, only when
+    the model is built incrementally (is_incremental()), so the ledger says whether the model was
+    built incrementally in THIS invocation.
     tested_rows_condition() is the one rule the tests read: the run scope, or none (whole table).
     get_where_subquery() narrows the model's generic tests to that scope, and the PII scan
     (pii_leak_scan(), the one singular test scoped) reads each such model only through it; both
@@ -64,6 +68,32 @@
 {%- endmacro %}
 
 
+{#- The persons a person_periods run rebuilt whole, audit.dbt_run_persons__<model>. -#}
+{% macro run_scope_persons_relation(node) -%}
+    {{ return(audit_relation('dbt_run_persons__' ~ node.name)) }}
+{%- endmacro %}
+
+
+{#- Called by the person_periods strategy (macros/incremental/person_periods.sql) before it writes,
+    in the same transaction, for a model declaring meta.run_scope person_periods: records the held
+    period end (the rows after it are new) and the persons whose rows the strategy replaces (those
+    with a new row at or before it), which together are every row it inserts. -#}
+{% macro record_person_periods_run_scope(target, source) -%}
+    {%- if run_scoped_tests_supported() and model.config.meta.get('run_scope') == 'person_periods' -%}
+    create or replace table {{ run_scope_persons_relation(model) }} as
+    select distinct rebuilt.one_id
+    from {{ source }} as rebuilt
+    where rebuilt.period_end <= {{ held_period_end(target) }};
+
+    create or replace table {{ run_scope_relation(model) }} as
+    select
+        '{{ invocation_id }}' as invocation_id,
+        'person_periods' as scope_column,
+        cast({{ held_period_end(target) }} as {{ dbt.type_string() }}) as written_from;
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The columns a generic test groups rows by (a key or a group), [] for a row-level test, or none
     for a test that must read the whole table (relationships, unknown types: safe by default). A
     row-level test of the written rows is enough: the other rows have not changed since they were
@@ -93,7 +123,12 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set hooks = node.config.get('pre-hook', []) | map(attribute='sql') | join(' ') -%}
-    {%- if 'record_run_scope' not in hooks -%}
+    {%- if scope == 'person_periods' and node.config.get('incremental_strategy') != 'person_periods' -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ node.name ~ " (" ~ node.original_file_path ~ ") declares meta.run_scope"
+            ~ " person_periods, which only the incremental strategy person_periods records: use that"
+            ~ " strategy or another run_scope (docs/incremental.md).") }}
+    {%- elif scope != 'person_periods' and 'record_run_scope' not in hooks -%}
         {{ exceptions.raise_compiler_error(
             "Model " ~ node.name ~ " (" ~ node.original_file_path ~ ") declares meta.run_scope but"
             ~ " does not run the pre-hook record_run_scope(): add `pre_hook: \"{{ record_run_scope() }}\"`"
@@ -113,6 +148,11 @@
         {{ return(none) }}
     {%- elif rows[0][0] == 'dbt_invocation_id' -%}
         {{ return("dbt_invocation_id = '" ~ invocation_id ~ "'") }}
+    {%- elif rows[0][0] == 'person_periods' -%}
+        {{ return(
+            "(period_end > cast('" ~ rows[0][1] ~ "' as date) or one_id in (select rebuilt.one_id from "
+            ~ run_scope_persons_relation(node) ~ " as rebuilt))"
+        ) }}
     {%- else -%}
         {{ return(rows[0][0] ~ " >= cast('" ~ rows[0][1] ~ "' as date)") }}
     {%- endif -%}

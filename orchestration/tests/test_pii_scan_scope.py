@@ -104,7 +104,7 @@ def test_daily_run_scans_what_it_wrote_and_everything_else_whole(daily: Path) ->
     this_run = invocation(target)
     tables = model_tables(target)
     scoped = {
-        tables[model]: (column, written_from)
+        tables[model]: (column, written_from, model)
         for model, (run, column, written_from) in ledgers(daily / "warehouse.duckdb").items()
         if run == this_run
     }
@@ -117,12 +117,13 @@ def test_daily_run_scans_what_it_wrote_and_everything_else_whole(daily: Path) ->
         if table not in scoped:
             assert condition == "", table
             continue
-        column, written_from = scoped[table]
-        expected = (
-            f"dbt_invocation_id = '{this_run}'"
-            if column == "dbt_invocation_id"
-            else f"{column} >= cast('{written_from}' as date)"
-        )
+        column, written_from, model = scoped[table]
+        expected = {
+            "dbt_invocation_id": f"dbt_invocation_id = '{this_run}'",
+            # The persons the run rebuilt, and the periods after the one it held.
+            "person_periods": f"(period_end > cast('{written_from}' as date) or one_id in (select rebuilt.one_id"
+            f' from "warehouse"."audit"."dbt_run_persons__{model}" as rebuilt))',
+        }.get(column, f"{column} >= cast('{written_from}' as date)")
         assert condition == expected, table
     assert SCOPE_MARK in compiled_sql(target, CHECK)
     # The scoped tables hold rows the run did not write (it is worth scoping them); no mart

@@ -250,3 +250,56 @@ def test_partition_scope_of_the_tracking_models(landed: Path, tmp_path: Path) ->
     assert f"partition_date >= cast('{TRACKING_CUTOFF}' as date)" in sql
     sql = run_sql(work / "target", "not_null_base_tracking__event_lines_file_name")
     assert f"dbt_invocation_id = '{invocation(work / 'target')}'" in sql
+
+
+def test_person_periods_scope_is_the_persons_rebuilt(landed: Path, tmp_path: Path) -> None:
+    # The person-period marts (run_scope: person_periods) are tested, and PII-scanned, on the
+    # rows of the persons the run rebuilt and of the periods it added: one person's activity is
+    # changed in an old period, so the run rebuilds that person alone (no period completed).
+    # An error planted in another person's old row is left to the full tests.
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        (changed, other) = [
+            row[0]
+            for row in con.execute(
+                "select one_id from marts.fct_lifecycle_stages group by 1 having count(*) > 2 order by 1 limit 2"
+            ).fetchall()
+        ]
+        con.execute(
+            "update intermediate.int_person_period_activity set period_gmv = period_gmv + 1"
+            " where one_id = ? and period_end = (select min(period_end) from intermediate.int_person_period_activity"
+            " where one_id = ?)",
+            [changed, changed],
+        )
+        con.execute(
+            "update marts.fct_lifecycle_stages set lifecycle_stage = 'bogus'"
+            " where one_id = ? and period_end = ("
+            "select min(period_end) from marts.fct_lifecycle_stages where one_id = ?)",
+            [other, other],
+        )
+    models = ["fct_lifecycle_stages", "fct_state_transitions"]
+    dbt_or_fail(["build", "-s", *models, "assert_no_raw_pii_outside_pii_assets"], landed / "raw", work)
+    target = work / "target"
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        for model in models:
+            sql = run_sql(target, find_test(target, f"unique_combination_of_columns_{model}"))
+            assert SCOPE_MARK in sql, model
+            start = sql.rindex("(", 0, sql.index(SCOPE_MARK))
+            scoped = sql[start : sql.index("dbt_subquery", start)].strip()
+            tested = {row[0] for row in con.execute(f"select distinct one_id from {scoped} as tested").fetchall()}
+            # (The transitions also rebuild the other person, whose planted stage they now read.)
+            assert tested == ({changed} if model == "fct_lifecycle_stages" else {changed, other}), model
+        scan = (
+            target / "compiled/user_asset_warehouse/tests/singular/assert_no_raw_pii_outside_pii_assets.sql"
+        ).read_text()
+        assert "dbt_run_persons__fct_state_transitions" in scan
+    # The old 'bogus' stage is another person's: caught by the full tests only.
+    stage = find_test(target, "accepted_values_fct_lifecycle_stages_lifecycle_stage")
+    assert node_results(target)[stage][0] == "pass"
+    full = tmp_path / "full"
+    full.mkdir()
+    shutil.copy(work / "warehouse.duckdb", full / "warehouse.duckdb")
+    dbt_or_fail(["build", "-s", *models, "--vars", "{full_tests: true}"], landed / "raw", full, frozenset({stage}))
+    assert node_results(full / "target")[stage][0] == "fail"
