@@ -56,18 +56,56 @@
 {%- endmacro %}
 
 
+{#- The persons an incremental run of a per-person model rebuilds (a query of one_id), from change
+    tracking where it can (macros/incremental/person_writes.sql): the persons `upstream` (the
+    model `source` is, or reads) wrote since this model's last run and, when `bound` (a timestamp
+    expression the model filters its inputs on, e.g. as_of_end()) moved since that run, the
+    persons with `source` rows between the two bounds in `bound_column`. The model records the
+    bound with its pre-hook record_person_writes(run_state=bound). Where the log cannot tell (no
+    log yet, upstream rebuilt whole since, Spark), changed_persons() compares every person's
+    rows. Cheap where it can: it reads a log and, when the bound moved, one column's range. -#}
+{% macro changed_persons_since_last_run(upstream, source, target, columns, where='true', bound=none, bound_column=none) -%}
+    {%- set watermark = person_log_watermark() -%}
+    {%- set written = persons_written_since(upstream, watermark) -%}
+    {%- set held_bound = person_log_run_state(watermark) if watermark and bound else none -%}
+    {%- if written == 'all' or (bound and held_bound is none) -%}
+    {{ changed_persons(source, target, columns, where) }}
+    {%- else -%}
+    -- change tracking (macros/incremental/person_writes.sql): the persons {{ upstream }} wrote since
+    -- this model's last run{{ ', and those with rows between the bounds of that run and this one' if bound }}
+    select distinct changed.one_id
+    from (
+        {%- if written %}
+        select written.one_id from {{ written }} as written
+        {%- else %}
+        select cast(null as {{ dbt.type_string() }}) as one_id where false
+        {%- endif %}
+        {%- if bound %}
+        union all
+        select moved.one_id
+        from {{ source }} as moved
+        where
+            moved.{{ bound_column }} >= least(cast({{ held_bound }} as timestamp), {{ bound }})
+            and moved.{{ bound_column }} < greatest(cast({{ held_bound }} as timestamp), {{ bound }})
+        {%- endif %}
+    ) as changed
+    where changed.one_id is not null
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Hook of the per-person incremental models: on an incremental run, deletes the persons that
     have no row in `source` (the rows meeting `where`) any more: merged into another person,
     erased, or their events moved away. delete+insert on one_id only replaces the persons a run
     selects (a post-hook). The person × period models run it as a pre-hook on the rows up to the
-    held period (macros/incremental/person_periods.sql). Nothing on a full build. -#}
+    held period (macros/incremental/person_periods.sql). A model keeping a person log logs the
+    persons it deletes (delete_logging_persons()). Nothing on a full build. -#}
 {% macro delete_persons_missing_from(source, where='true') -%}
     {%- if is_incremental() %}
-    delete from {{ this }}
-    where one_id not in (
-        select source_rows.one_id
-        from {{ source }} as source_rows
-        where source_rows.one_id is not null and {{ where }}
-    )
+    {{ delete_logging_persons(
+        'one_id not in (select source_rows.one_id from ' ~ source ~ ' as source_rows'
+        ~ ' where source_rows.one_id is not null and ' ~ where ~ ')',
+        'one_id'
+    ) }}
     {%- endif %}
 {%- endmacro %}

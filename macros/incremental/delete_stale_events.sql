@@ -10,8 +10,7 @@
 {% macro delete_events_no_longer_accepted() -%}
     {%- if is_incremental() %}
     {%- set staged_from = partitions_written_since('stg_tracking__events', model_watermark()) %}
-    delete from {{ this }}
-    where
+    {%- set no_longer_accepted -%}
         {% if staged_from is none -%}
         false
         {%- elif staged_from == 'all' -%}
@@ -32,6 +31,8 @@
                 on event_identifiers.identifier_key = erased_nodes.identifier_key
             where event_identifiers.identifier_status = 'valid'
         )
+    {%- endset %}
+    {{ delete_logging_persons(no_longer_accepted, 'event_id') }}
     {%- endif %}
 {%- endmacro %}
 

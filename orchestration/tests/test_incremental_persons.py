@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.tests.dbt_helpers import compiled_sql, run_dbt
 from orchestration.tests.test_tiny_build import table_checksums
@@ -34,6 +35,8 @@ EVENTS = "intermediate.int_person_events_as_of"
 ORDERS = "intermediate.int_orders_resolved_to_persons"
 RFM = "marts.fct_rfm_snapshots"
 PERIODS = "intermediate.int_periods"
+RESOLVED_EVENTS_LOG = "audit.dbt_person_writes__int_events_resolved_to_persons"
+EVENTS_LOG = "audit.dbt_person_writes__int_person_events_as_of"
 
 
 def table(model: str) -> str:
@@ -84,7 +87,26 @@ def change_the_resolved_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]
         f"update {RESOLVED_EVENTS} set one_id = ? where event_id = ?",
         [NEW_PERSON, first_event(con, RESOLVED_EVENTS, receiver)],
     )
-    return {"vanished": vanished}
+    return {"vanished": vanished, "persons": [shifted, recoloured, giver, receiver, vanished, NEW_PERSON]}
+
+
+def change_and_log_the_resolved_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The changes of change_the_resolved_events(), logged as a run of the resolved events logs
+    the persons it wrote (macros/incremental/person_writes.sql): the sessions then read the log."""
+    changed = change_the_resolved_events(con)
+    con.execute(
+        f"insert into {RESOLVED_EVENTS_LOG} (invocation_id, one_id, all_persons, run_state, written_at)"
+        " select 'by hand', one_id, false, null, now() from (select null as one_id union all select unnest(?))",
+        [changed["persons"]],
+    )
+    return changed
+
+
+def change_the_resolved_events_without_logs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The changes of change_the_resolved_events() in a warehouse whose sessions keep no log (built
+    before the logs existed): the sessions compare every person's events."""
+    con.execute(f"drop table {EVENTS_LOG}")
+    return change_the_resolved_events(con)
 
 
 def change_the_period_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -201,11 +223,19 @@ def rows_of(database: Path, table_name: str, one_id: str) -> int:
         return con.execute(f"select count(*) from {table_name} where one_id = ?", [one_id]).fetchone()[0]
 
 
-def test_the_event_models_equal_a_full_rebuild_after_any_change_of_their_input(tiny: TinyBuild, tmp_path: Path) -> None:
-    database, changed = assert_incremental_equals_full(tiny, tmp_path, EVENT_MODELS, change_the_resolved_events)
+@pytest.mark.parametrize(
+    "change", [change_and_log_the_resolved_events, change_the_resolved_events_without_logs], ids=["logged", "no_log"]
+)
+def test_the_event_models_equal_a_full_rebuild_after_any_change_of_their_input(
+    tiny: TinyBuild, tmp_path: Path, change: Callable[[duckdb.DuckDBPyConnection], dict[str, str]]
+) -> None:
+    database, changed = assert_incremental_equals_full(tiny, tmp_path, EVENT_MODELS, change)
     for model in EVENT_MODELS:
         assert rows_of(database, table(model), changed["vanished"]) == 0, model
         assert rows_of(database, table(model), NEW_PERSON) == 1, model
+    # The sessions read the log when there is one, and compare everything when there is none.
+    compiled = compiled_sql(database.parent / "target", "int_person_events_as_of")
+    assert ("change tracking" in compiled) == (change is change_and_log_the_resolved_events)
 
 
 def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
@@ -260,3 +290,21 @@ def test_a_completed_period_adds_rows_without_rewriting_unchanged_persons(tiny: 
                     f"select count(*) from {table(other)} where one_id = ? and period_end > ?", [one_id, held]
                 ).fetchone()
                 assert added > 0, (model, other)
+
+
+def test_the_event_models_equal_a_full_rebuild_at_an_earlier_as_of_date(tiny: TinyBuild, tmp_path: Path) -> None:
+    # Nothing upstream changed, but the as-of end moved back: the persons with events between the
+    # two ends are rebuilt (from the log's as-of end), and only they.
+    tables = [table(model) for model in EVENT_MODELS]
+    selected = ["int_as_of_date", *EVENT_MODELS]
+    as_of = ["--vars", "{as_of: '2026-03-20'}"]
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    for work, flags in ((incremental, []), (full, ["--full-refresh"])):
+        work.mkdir()
+        shutil.copy(tiny.database, work / "warehouse.duckdb")
+        result = run_dbt(["run", "-s", *selected, *as_of, *flags], tiny.raw, work)
+        assert result.returncode == 0, result.stdout[-6000:]
+    assert "change tracking" in compiled_sql(incremental / "target", "int_person_events_as_of")
+    after = table_checksums(incremental / "warehouse.duckdb", tables)
+    assert after != table_checksums(tiny.database, tables)
+    assert after == table_checksums(full / "warehouse.duckdb", tables)

@@ -1,10 +1,10 @@
 {{
     config(
         materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        incremental_strategy='logged_delete_insert',
         unique_key='event_id',
         on_schema_change='fail',
-        pre_hook="{{ record_partition_writes(none) }}",
+        pre_hook=["{{ record_partition_writes(none) }}", "{{ record_person_writes() }}"],
         post_hook="{{ delete_events_no_longer_accepted() if is_incremental() }}",
     )
 }}
@@ -17,8 +17,9 @@
 -- persons merge or split. A run resolves the events of the partitions from the cutoff
 -- (macros/incremental), re-resolves older events whose identifier now belongs to another
 -- person or to none, and resolves older events it does not hold (no longer erased); the
--- post-hook deletes events that were erased or left staging. Changing the identity_blocklist
--- or identifier_type_priority seeds needs `--full-refresh`.
+-- post-hook deletes events that were erased or left staging. Every run logs the persons whose
+-- events it wrote, moved or deleted, for the person models (macros/incremental/person_writes.sql).
+-- Changing the identity_blocklist or identifier_type_priority seeds needs `--full-refresh`.
 {%- set cutoff = incremental_partition_cutoff() %}
 {%- set to_resolve -%}
     {%- if cutoff -%}

@@ -1,9 +1,10 @@
 {{
     config(
         materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        incremental_strategy='logged_delete_insert',
         unique_key='one_id',
         on_schema_change='fail',
+        pre_hook="{{ record_person_writes(run_state=as_of_end()) }}",
         post_hook="{{ delete_persons_missing_from(
             ref('int_events_resolved_to_persons'), 'source_rows.event_at < ' ~ as_of_end()
         ) }}",
@@ -13,11 +14,12 @@
 -- with its session: a person's session ends after `var('session_timeout_minutes')` minutes
 -- without an event on any channel or device, and the next event starts a new one.
 --
--- Incremental, per person: a run rebuilds every row of the persons whose events differ from
--- the rows the table holds (changed_persons(): new, late, moved or erased events, another
--- as-of date), deletes the persons left with no event, and keeps everyone else's rows, so it
--- stays equal to a full build. Changing `session_timeout_minutes` or `business_time_zone`
--- needs `--full-refresh`.
+-- Incremental, per person: a run rebuilds every row of the persons whose events changed since
+-- its last run (new, late, moved or erased events: the persons int_events_resolved_to_persons
+-- logged, and those with an event between the last run's as-of end and this one's), deletes
+-- the persons left with no event, and keeps everyone else's rows, so it stays equal to a full
+-- build (changed_persons_since_last_run(); without a log it compares every person's events).
+-- Changing `session_timeout_minutes` or `business_time_zone` needs `--full-refresh`.
 {%- set event_columns = [
     'event_id', 'one_id', 'event_name', 'channel', 'app_id', 'product_id', 'order_id',
     'category', 'price_amount', 'order_amount', 'event_at', 'event_date'
@@ -37,8 +39,14 @@ resolved_events as (
 -- Reads the table itself: a second reader of resolved_events would materialise it in full.
 changed_persons as (
 
-    {{ changed_persons(
-        ref('int_events_resolved_to_persons'), this, event_columns, where=is_resolved_before_as_of_end
+    {{ changed_persons_since_last_run(
+        'int_events_resolved_to_persons',
+        ref('int_events_resolved_to_persons'),
+        this,
+        event_columns,
+        where=is_resolved_before_as_of_end,
+        bound=as_of_end(),
+        bound_column='event_at',
     ) }}
 
 ),

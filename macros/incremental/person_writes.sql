@@ -1,0 +1,165 @@
+{#- Change tracking by person (docs/incremental.md, "Change tracking").
+
+    A model whose rows belong to persons and that a run rewrites anywhere (events moved to another
+    person, persons rebuilt) keeps a log of the persons each run wrote,
+    audit.dbt_person_writes__<model> (person_writes_relation()), in the transaction of its write,
+    so a killed run leaves no row:
+      - a marker row per run (one_id null), written by the pre-hook record_person_writes():
+        `all_persons` true when the run rewrote everything (a first build, --full-refresh), and
+        `run_state`, a text the model chooses (its as-of end) for its own next run to compare;
+      - a row per person whose rows the run inserted, replaced or deleted: the incremental
+        strategy `logged_delete_insert` logs the persons of the rows it deletes and inserts (old
+        and new owners of a key), and the delete hooks (delete_persons_missing_from(),
+        delete_events_no_longer_accepted()) those of the rows they delete.
+    A reader keeps its own watermark, the start of its last run that committed (the newest
+    marker of its own log, person_log_watermark()), and asks persons_written_since() which
+    persons a model wrote after it: none, all, or a query of one_id. A run killed, skipped or not
+    selected is caught up by the next; a model rebuilt whole upstream makes its readers fall back
+    to comparing everything. On Spark nothing is logged (run_scoped_tests_supported() is false;
+    the models are tables rebuilt every run there), and readers are told everything changed. -#}
+
+
+{% macro person_writes_relation(model_name) -%}
+    {{ return(audit_relation('dbt_person_writes__' ~ model_name)) }}
+{%- endmacro %}
+
+
+{% macro create_person_writes_log(log) -%}
+    create table if not exists {{ log }} (
+        invocation_id {{ dbt.type_string() }},
+        one_id {{ dbt.type_string() }},
+        all_persons boolean,
+        run_state {{ dbt.type_string() }},
+        written_at timestamp with time zone
+    )
+{%- endmacro %}
+
+
+{#- Pre-hook of a model keeping a person log: its run's marker row. `run_state` is a SQL
+    expression of text (or none) that the model's next run compares with its own. -#}
+{% macro record_person_writes(run_state=none) -%}
+    {%- if execute and run_scoped_tests_supported() -%}
+        {%- set log = person_writes_relation(model.name) -%}
+    {{ create_person_writes_log(log) }};
+    insert into {{ log }} (invocation_id, one_id, all_persons, run_state, written_at)
+    select
+        '{{ invocation_id }}',
+        null,
+        {{ 'false' if is_incremental() else 'true' }},
+        {{ 'cast(' ~ run_state ~ ' as ' ~ dbt.type_string() ~ ')' if run_state else 'null' }},
+        current_timestamp
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Logs the persons (`persons`: a query or relation with a one_id column) as written by this run
+    of the current model, when it keeps a person log (its pre-hooks run record_person_writes()). -#}
+{% macro log_person_writes(persons) -%}
+    {%- if execute and run_scoped_tests_supported() and model_logs_person_writes() -%}
+    insert into {{ person_writes_relation(model.name) }} (invocation_id, one_id, all_persons, written_at)
+    select distinct '{{ invocation_id }}', written.one_id, false, current_timestamp
+    from {{ persons }} as written
+    where written.one_id is not null
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro model_logs_person_writes() -%}
+    {%- set hooks = model.config.get('pre-hook', []) | map(attribute='sql') | join(' ') -%}
+    {{ return('record_person_writes' in hooks) }}
+{%- endmacro %}
+
+
+{#- The incremental strategy logged_delete_insert: delete+insert on unique_key that first logs the
+    persons of the rows it replaces (their previous one_id) and of the rows it inserts. -#}
+{% macro get_incremental_logged_delete_insert_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- if not model_logs_person_writes() -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ " (" ~ model.original_file_path ~ ") uses the incremental strategy"
+            ~ " logged_delete_insert without the pre-hook record_person_writes(): add it"
+            ~ " (macros/incremental/person_writes.sql).") }}
+    {%- endif -%}
+    {%- if run_scoped_tests_supported() and key == 'one_id' -%}
+    {#- (Keyed by person: the rows replaced are those of the persons inserted.) -#}
+    {{ log_person_writes(source) }};
+    {%- elif run_scoped_tests_supported() -%}
+    {{ log_person_writes(
+        '(select replaced.one_id from ' ~ target ~ ' as replaced where replaced.' ~ key
+        ~ ' in (select written.' ~ key ~ ' from ' ~ source ~ ' as written)'
+        ~ ' union select inserted.one_id from ' ~ source ~ ' as inserted)'
+    ) }};
+    {%- endif %}
+    {{ get_incremental_delete_insert_sql(arg_dict) }}
+{%- endmacro %}
+
+
+{#- Deletes the rows of the current model meeting `condition`, logging their persons first when
+    the model keeps a person log; the condition is evaluated once (into a temporary table). -#}
+{% macro delete_logging_persons(condition, key) -%}
+    {%- if model_logs_person_writes() and run_scoped_tests_supported() -%}
+        {%- set doomed = '"' ~ model.name ~ '__deleted"' -%}
+    create or replace temporary table {{ doomed }} as
+    select distinct {{ key }}{{ ', one_id' if key != 'one_id' }} from {{ this }} where {{ condition }};
+    {{ log_person_writes(doomed) }};
+    delete from {{ this }} where {{ key }} in (select deleted.{{ key }} from {{ doomed }} as deleted);
+    drop table {{ doomed }}
+    {%- else -%}
+    delete from {{ this }} where {{ condition }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The current model's watermark in its person log: the start of its last run that committed,
+    before this invocation (a SQL timestamp literal), or none without a log (a first run, a
+    warehouse built before the log existed, Spark). -#}
+{% macro person_log_watermark() -%}
+    {%- if not execute or not run_scoped_tests_supported() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set log = person_writes_relation(model.name) -%}
+    {%- if not audit_table_exists(log) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set held = run_query(
+        "select cast(max(written_at) as varchar) from " ~ log
+        ~ " where one_id is null and invocation_id != '" ~ invocation_id ~ "'").columns[0].values()[0] -%}
+    {{ return("cast('" ~ held ~ "' as timestamp with time zone)" if held else none) }}
+{%- endmacro %}
+
+
+{#- The run_state the current model recorded at its watermark's run (a SQL text literal), or
+    none. -#}
+{% macro person_log_run_state(watermark) -%}
+    {%- set held = run_query(
+        "select max(run_state) from " ~ person_writes_relation(model.name)
+        ~ " where one_id is null and written_at = " ~ watermark).columns[0].values()[0] -%}
+    {{ return("'" ~ held ~ "'" if held is not none else none) }}
+{%- endmacro %}
+
+
+{#- The persons `model_name` wrote in its runs after `since` (a SQL timestamp, or none for
+    "ever"): none (it did not run), 'all' (it rewrote everything, or there is no log: Spark, a
+    warehouse from before the log), or a query of one_id. -#}
+{% macro persons_written_since(model_name, since) -%}
+    {%- if not execute or not run_scoped_tests_supported() or since is none -%}
+        {{ return('all') }}
+    {%- endif -%}
+    {%- set log = person_writes_relation(model_name) -%}
+    {%- if not audit_table_exists(log) -%}
+        {{ return('all') }}
+    {%- endif -%}
+    {%- set runs = run_query(
+        "select count(*), count(*) filter (where all_persons) from " ~ log
+        ~ " where one_id is null and written_at > " ~ since
+    ).rows[0] -%}
+    {%- if runs[0] == 0 -%}
+        {{ return(none) }}
+    {%- elif runs[1] > 0 -%}
+        {{ return('all') }}
+    {%- endif -%}
+    {{ return('(select written.one_id from ' ~ log ~ ' as written where written.one_id is not null'
+        ~ ' and written.written_at > ' ~ since ~ ')') }}
+{%- endmacro %}
