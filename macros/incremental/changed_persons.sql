@@ -63,13 +63,16 @@
     persons with `source` rows between the two bounds in `bound_column`. The model records the
     bound with its pre-hook record_person_writes(run_state=bound). Where the log cannot tell (no
     log yet, upstream rebuilt whole since, Spark), changed_persons() compares every person's
-    rows. Cheap where it can: it reads a log and, when the bound moved, one column's range. -#}
-{% macro changed_persons_since_last_run(upstream, source, target, columns, where='true', bound=none, bound_column=none) -%}
+    rows (`stored` as there). Cheap where it can: it reads a log and, when the bound moved, one
+    column's range. -#}
+{% macro changed_persons_since_last_run(
+    upstream, source, target, columns, where='true', bound=none, bound_column=none, stored=false
+) -%}
     {%- set watermark = person_log_watermark() -%}
     {%- set written = persons_written_since(upstream, watermark) -%}
     {%- set held_bound = person_log_run_state(watermark) if watermark and bound else none -%}
     {%- if written == 'all' or (bound and held_bound is none) -%}
-    {{ changed_persons(source, target, columns, where) }}
+    {{ changed_persons(source, target, columns, where, stored=stored) }}
     {%- else -%}
     -- change tracking (macros/incremental/person_writes.sql): the persons {{ upstream }} wrote since
     -- this model's last run{{ ', and those with rows between the bounds of that run and this one' if bound }}

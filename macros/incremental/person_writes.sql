@@ -38,6 +38,14 @@
 {#- Pre-hook of a model keeping a person log: its run's marker row. `run_state` is a SQL
     expression of text (or none) that the model's next run compares with its own. -#}
 {% macro record_person_writes(run_state=none) -%}
+    {%- if execute and is_incremental() and model.config.get('incremental_strategy') != 'logged_delete_insert' -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ " (" ~ model.original_file_path ~ ") runs the pre-hook"
+            ~ " record_person_writes() with the incremental strategy "
+            ~ model.config.get('incremental_strategy') ~ ", which does not log the persons it"
+            ~ " writes, so its readers would miss them: use incremental_strategy='logged_delete_insert'"
+            ~ " (macros/incremental/person_writes.sql).") }}
+    {%- endif -%}
     {%- if execute and run_scoped_tests_supported() -%}
         {%- set log = person_writes_relation(model.name) -%}
     {{ create_person_writes_log(log) }};
@@ -141,8 +149,9 @@
 
 
 {#- The persons `model_name` wrote in its runs after `since` (a SQL timestamp, or none for
-    "ever"): none (it did not run), 'all' (it rewrote everything, or there is no log: Spark, a
-    warehouse from before the log), or a query of one_id. -#}
+    "ever"): none (it did not run), 'all' (it rewrote everything, or its log does not reach back
+    to `since`: no log, Spark, a warehouse from before the log, a log dropped), or a query of
+    one_id. -#}
 {% macro persons_written_since(model_name, since) -%}
     {%- if not execute or not run_scoped_tests_supported() or since is none -%}
         {{ return('all') }}
@@ -152,13 +161,17 @@
         {{ return('all') }}
     {%- endif -%}
     {%- set runs = run_query(
-        "select count(*), count(*) filter (where all_persons) from " ~ log
-        ~ " where one_id is null and written_at > " ~ since
+        "select count(*) filter (where written_at > " ~ since ~ "),"
+        ~ " count(*) filter (where written_at > " ~ since ~ " and all_persons),"
+        ~ " count(*) filter (where written_at <= " ~ since ~ ")"
+        ~ " from " ~ log ~ " where one_id is null"
     ).rows[0] -%}
-    {%- if runs[0] == 0 -%}
-        {{ return(none) }}
-    {%- elif runs[1] > 0 -%}
+    {#- A log that does not reach back to `since` (dropped, or kept only since later) cannot tell
+        what happened before it began. -#}
+    {%- if runs[1] > 0 or runs[2] == 0 -%}
         {{ return('all') }}
+    {%- elif runs[0] == 0 -%}
+        {{ return(none) }}
     {%- endif -%}
     {{ return('(select written.one_id from ' ~ log ~ ' as written where written.one_id is not null'
         ~ ' and written.written_at > ' ~ since ~ ')') }}

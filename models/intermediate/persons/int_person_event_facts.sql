@@ -1,9 +1,10 @@
 {{
     config(
         materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        incremental_strategy='logged_delete_insert',
         unique_key='one_id',
         on_schema_change='fail',
+        pre_hook="{{ record_person_writes() }}",
         post_hook="{{ delete_persons_missing_from(ref('int_person_events_as_of')) }}",
     )
 }}
@@ -12,8 +13,9 @@
 -- in `var('business_time_zone')`). "Preferred" is the value with the most events; ties go to the
 -- value seen most recently, then to the first in alphabetical order.
 --
--- Incremental, per person: each row keeps the fingerprint of the person's events it was built
--- from, and a run rebuilds the persons whose events now have another (changed_persons()).
+-- Incremental, per person: a run rebuilds the persons whose sessions int_person_events_as_of
+-- wrote since its last run (changed_persons_since_last_run()). Each row keeps the fingerprint of
+-- the person's events it was built from, which a run compares when there is no log.
 {%- set event_columns = [
     'one_id', 'event_id', 'event_at', 'event_date', 'event_local_at', 'event_name', 'session_id',
     'channel', 'app_id', 'category'
@@ -23,7 +25,9 @@ with
 {% if is_incremental() %}
 changed_persons as (
 
-    {{ changed_persons(ref('int_person_events_as_of'), this, event_columns, stored=true) }}
+    {{ changed_persons_since_last_run(
+        'int_person_events_as_of', ref('int_person_events_as_of'), this, event_columns, stored=true
+    ) }}
 
 ),
 
