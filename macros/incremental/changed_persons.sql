@@ -63,16 +63,19 @@
     persons with `source` rows between the two bounds in `bound_column`. The model records the
     bound with its pre-hook record_person_writes(run_state=bound). Where the log cannot tell (no
     log yet, upstream rebuilt whole since, Spark), changed_persons() compares every person's
-    rows (`stored` as there). Cheap where it can: it reads a log and, when the bound moved, one
-    column's range. -#}
+    rows (`stored` and `target_columns` as there). Cheap where it can: it reads a log and, when
+    the bound moved, one column's range. A model with a second input that keeps no log names it
+    in `unlogged` (a dict of changed_persons()' source, target, columns, target_columns, where):
+    that input is compared, the logged one read from its log. -#}
 {% macro changed_persons_since_last_run(
-    upstream, source, target, columns, where='true', bound=none, bound_column=none, stored=false
+    upstream, source, target, columns, where='true', bound=none, bound_column=none, stored=false,
+    target_columns=none, unlogged=none
 ) -%}
     {%- set watermark = person_log_watermark() -%}
     {%- set written = persons_written_since(upstream, watermark) -%}
     {%- set held_bound = person_log_run_state(watermark) if watermark and bound else none -%}
     {%- if written == 'all' or (bound and held_bound is none) -%}
-    {{ changed_persons(source, target, columns, where, stored=stored) }}
+    {{ changed_persons(source, target, columns, where, stored=stored, target_columns=target_columns) }}
     {%- else -%}
     -- change tracking (macros/incremental/person_writes.sql): the persons {{ upstream }} wrote since
     -- this model's last run{{ ', and those with rows between the bounds of that run and this one' if bound }}
@@ -82,6 +85,17 @@
         select written.one_id from {{ written }} as written
         {%- else %}
         select cast(null as {{ dbt.type_string() }}) as one_id where false
+        {%- endif %}
+        {%- if unlogged %}
+        union all
+        -- the part of the input that keeps no log, compared
+        select compared.one_id
+        from (
+            {{ changed_persons(
+                unlogged.source, unlogged.target, unlogged.columns, unlogged.get('where', 'true'),
+                target_columns=unlogged.get('target_columns')
+            ) }}
+        ) as compared
         {%- endif %}
         {%- if bound %}
         union all

@@ -53,6 +53,13 @@
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {{ record_person_periods_run_scope(target, source) }}
+    {%- if model_logs_person_writes() %}
+    {#- Its readers take the rows after the held period by period; the persons rebuilt changed. #}
+    {{ log_person_writes(
+        '(select rebuilt.one_id from ' ~ source ~ ' as rebuilt where rebuilt.period_end <= '
+        ~ held_period_end(target) ~ ')'
+    ) }};
+    {%- endif %}
 
     delete from {{ target }}
     where one_id in (

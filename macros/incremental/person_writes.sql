@@ -10,7 +10,10 @@
       - a row per person whose rows the run inserted, replaced or deleted: the incremental
         strategy `logged_delete_insert` logs the persons of the rows it deletes and inserts (old
         and new owners of a key), and the delete hooks (delete_persons_missing_from(),
-        delete_events_no_longer_accepted()) those of the rows they delete.
+        delete_events_no_longer_accepted()) those of the rows they delete. The strategy
+        person_periods logs the persons it rebuilt whole, not those it only gave the rows of a
+        newly completed period (everyone, when a period completes): its readers take the rows
+        after their own held period for everyone (macros/incremental/person_periods.sql).
     A reader keeps its own watermark, the start of its last run that committed (the newest
     marker of its own log, person_log_watermark()), and asks persons_written_since() which
     persons a model wrote after it: none, all, or a query of one_id. A run killed, skipped or not
@@ -38,7 +41,8 @@
 {#- Pre-hook of a model keeping a person log: its run's marker row. `run_state` is a SQL
     expression of text (or none) that the model's next run compares with its own. -#}
 {% macro record_person_writes(run_state=none) -%}
-    {%- if execute and is_incremental() and model.config.get('incremental_strategy') != 'logged_delete_insert' -%}
+    {%- if execute and is_incremental()
+        and model.config.get('incremental_strategy') not in ['logged_delete_insert', 'person_periods'] -%}
         {{ exceptions.raise_compiler_error(
             "Model " ~ model.name ~ " (" ~ model.original_file_path ~ ") runs the pre-hook"
             ~ " record_person_writes() with the incremental strategy "

@@ -247,6 +247,8 @@ def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
     for model in ("int_person_period_activity", "fct_lifecycle_stages"):
         assert rows_of(database, table(model), changed["vanished"]) == 0, model
         assert rows_of(database, table(model), NEW_PERSON) > 0, model
+    # The transitions read the lifecycle's log and compared the RFM classes changed by hand.
+    assert "change tracking" in compiled_sql(database.parent / "target", "fct_state_transitions")
 
 
 def test_the_period_models_equal_a_full_rebuild_after_the_periods_change(tiny: TinyBuild, tmp_path: Path) -> None:

@@ -3,9 +3,12 @@
         materialized=incremental_materialization(),
         incremental_strategy='person_periods',
         on_schema_change='fail',
-        pre_hook="{{ delete_persons_missing_from(
-            ref('int_person_period_activity'), 'source_rows.period_end <= ' ~ held_period_end()
-        ) }}",
+        pre_hook=[
+            "{{ record_person_writes() }}",
+            "{{ delete_persons_missing_from(
+                ref('int_person_period_activity'), 'source_rows.period_end <= ' ~ held_period_end()
+            ) }}",
+        ],
     )
 }}
 -- Behavioural stage at a period's end, from days since the first and the last event up to then:
@@ -24,7 +27,8 @@
 -- held period (the table's last) differs from what the table holds in the columns it copies or
 -- derives (changed_persons()), adds the rows of the periods completed since for everyone else
 -- (from the held row on, for the previous stage), and deletes the persons with no activity left
--- up to the held period. Changing the lifecycle_*_days vars needs `--full-refresh`.
+-- up to the held period. It logs the persons it rebuilt or deleted, for the transitions
+-- (macros/incremental/person_writes.sql). Changing the lifecycle_*_days vars needs `--full-refresh`.
 {%- set days_since_first_event = calendar_days_between(
     "cast(first_event_at as date)", "period_end"
 ) %}

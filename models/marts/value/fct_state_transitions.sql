@@ -3,11 +3,14 @@
         materialized=incremental_materialization(),
         incremental_strategy='person_periods',
         on_schema_change='fail',
-        pre_hook="{{ delete_persons_missing_from(
-            '(select one_id, snapshot_date as period_end from ' ~ ref('fct_rfm_snapshots')
-            ~ ' union all select one_id, period_end from ' ~ ref('fct_lifecycle_stages') ~ ')',
-            'source_rows.period_end <= ' ~ held_period_end()
-        ) }}",
+        pre_hook=[
+            "{{ record_person_writes() }}",
+            "{{ delete_persons_missing_from(
+                '(select one_id, snapshot_date as period_end from ' ~ ref('fct_rfm_snapshots')
+                ~ ' union all select one_id, period_end from ' ~ ref('fct_lifecycle_stages') ~ ')',
+                'source_rows.period_end <= ' ~ held_period_end()
+            ) }}",
+        ],
     )
 }}
 -- One fact for every state model: RFM class (rfm_class), behavioural lifecycle stage
@@ -18,12 +21,19 @@
 --
 -- Incremental, per person (macros/incremental/person_periods.sql): a transition depends only on
 -- the person's RFM classes and lifecycle rows up to its period. A run rebuilds the persons whose
--- states (with the period's GMV) up to the held period (the table's last) differ from the
--- `to_state` rows the table holds (changed_persons()), adds the rows of the periods completed
--- since for everyone else (from the held row on, for the previous state), and deletes the persons
--- with no state left up to the held period.
+-- lifecycle rows fct_lifecycle_stages rebuilt since its last run (its log) or whose RFM classes
+-- up to the held period (the table's last) differ from the `rfm_class` rows the table holds
+-- (changed_persons_since_last_run(); without a log, every state with the period's GMV is
+-- compared), adds the rows of the periods completed since for everyone else (from the held row
+-- on, for the previous state), and deletes the persons with no state left up to the held period.
 -- An RFM row's GMV is the lifecycle row's of the same period, so comparing the lifecycle rows'
 -- GMV covers it.
+{%- set rfm_states -%}
+    (
+        select one_id, snapshot_date as period_end, rfm_class as to_state
+        from {{ ref('fct_rfm_snapshots') }}
+    ) as rfm_states
+{%- endset %}
 {%- set person_states -%}
     (
         select
@@ -46,7 +56,8 @@ with
 {% if is_incremental() %}
 changed_persons as (
 
-    {{ changed_persons(
+    {{ changed_persons_since_last_run(
+        'fct_lifecycle_stages',
         person_states,
         this,
         ['one_id', 'state_model', 'period_end', 'to_state', 'period_gmv'],
@@ -55,6 +66,12 @@ changed_persons as (
             "case when state_model = 'rfm_class' then null else period_gmv end"
         ],
         where='period_end <= ' ~ held_period_end(),
+        unlogged={
+            'source': rfm_states,
+            'target': '(select * from ' ~ this ~ " where state_model = 'rfm_class') as held_rfm_states",
+            'columns': ['one_id', 'period_end', 'to_state'],
+            'where': 'period_end <= ' ~ held_period_end(),
+        },
     ) }}
 
 ),
