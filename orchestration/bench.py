@@ -437,7 +437,7 @@ def summary_lines(figures: dict) -> list[str]:
             "day at 2x, slowest models:",
             *[f"  {s:8.1f} s  {uid.split('.')[-1]}" for uid, s in figures["incremental_slowest_models"]],
             "day at 2x, slowest tests:",
-            *[f"  {s:8.1f} s  {uid.split('.')[-2]}" for uid, s in figures["incremental_slowest_tests"]],
+            *[f"  {s:8.1f} s  {uid.split('.')[2]}" for uid, s in figures["incremental_slowest_tests"]],
         ]
     formats = {
         "full build / floor": "{:.1f}x",

@@ -62,19 +62,29 @@
     expression the model filters its inputs on, e.g. as_of_end()) moved since that run, the
     persons with `source` rows between the two bounds in `bound_column`. The model records the
     bound with its pre-hook record_person_writes(run_state=bound). Where the log cannot tell (no
-    log yet, upstream rebuilt whole since, Spark), changed_persons() compares every person's
+    log yet, upstream rebuilt whole since, a log that does not reach back to the model's last
+    run), changed_persons() compares every person's
     rows (`stored` and `target_columns` as there). Cheap where it can: it reads a log and, when
     the bound moved, one column's range. A model with a second input that keeps no log names it
     in `unlogged` (a dict of changed_persons()' source, target, columns, target_columns, where):
-    that input is compared, the logged one read from its log. -#}
+    that input is compared, the logged one read from its log. `fallback_if`, a SQL condition on
+    `previous_run_state` (the text the model's last run recorded; null counts as true), makes it
+    compare everything when the log cannot be trusted for this model. -#}
 {% macro changed_persons_since_last_run(
     upstream, source, target, columns, where='true', bound=none, bound_column=none, stored=false,
-    target_columns=none, unlogged=none
+    target_columns=none, unlogged=none, fallback_if=none
 ) -%}
     {%- set watermark = person_log_watermark() -%}
     {%- set written = persons_written_since(upstream, watermark) -%}
-    {%- set held_bound = person_log_run_state(watermark) if watermark and bound else none -%}
-    {%- if written == 'all' or (bound and held_bound is none) -%}
+    {%- set held_state = person_log_run_state(watermark) if watermark else none -%}
+    {%- set held_bound = held_state if bound else none -%}
+    {%- set fall_back = written == 'all' or (bound and held_bound is none) -%}
+    {%- if not fall_back and fallback_if -%}
+        {%- set fall_back = run_query(
+            'select coalesce((' ~ (fallback_if | replace('previous_run_state', held_state or 'null')) ~ '), true)'
+        ).columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if fall_back -%}
     {{ changed_persons(source, target, columns, where, stored=stored, target_columns=target_columns) }}
     {%- else -%}
     -- change tracking (macros/incremental/person_writes.sql): the persons {{ upstream }} wrote since

@@ -59,7 +59,11 @@
         null,
         {{ 'false' if is_incremental() else 'true' }},
         {{ 'cast(' ~ run_state ~ ' as ' ~ dbt.type_string() ~ ')' if run_state else 'null' }},
-        current_timestamp
+        current_timestamp;
+    {#- Older rows go: a reader whose last run is older finds a log that does not reach back to it
+        and compares everything (persons_written_since()). #}
+    delete from {{ log }}
+    where written_at < current_timestamp - interval {{ var('change_log_retention_days') }} day
     {%- endif -%}
 {%- endmacro %}
 
@@ -88,6 +92,11 @@
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set key = arg_dict['unique_key'] -%}
+    {%- if key is not string -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ " (" ~ model.original_file_path ~ "): the incremental strategy"
+            ~ " logged_delete_insert takes one unique_key column, not " ~ key ~ ".") }}
+    {%- endif -%}
     {%- if not model_logs_person_writes() -%}
         {{ exceptions.raise_compiler_error(
             "Model " ~ model.name ~ " (" ~ model.original_file_path ~ ") uses the incremental strategy"

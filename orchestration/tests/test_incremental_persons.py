@@ -312,3 +312,31 @@ def test_the_event_models_equal_a_full_rebuild_at_an_earlier_as_of_date(tiny: Ti
     after = table_checksums(incremental / "warehouse.duckdb", tables)
     assert after != table_checksums(tiny.database, tables)
     assert after == table_checksums(full / "warehouse.duckdb", tables)
+
+
+def test_the_transitions_catch_up_after_a_run_without_the_lifecycle(tiny: TinyBuild, tmp_path: Path) -> None:
+    # A period completes and a run leaves the lifecycle out: the transitions rebuild a person
+    # whose RFM class changed, with the new period's RFM snapshot, so their last period is one
+    # the lifecycle has not yet. When the lifecycle then adds that period for everyone (rows it
+    # does not log), the transitions compare everything rather than miss them.
+    start = a_period_earlier(tiny, tmp_path)
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    for work in (incremental, full):
+        work.mkdir()
+        shutil.copy(start, work / "warehouse.duckdb")
+        with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+            complete_the_period(con)
+            con.execute(
+                f"update {RFM} set rfm_class = case when rfm_class = 'prospect' then 'general_retain'"
+                f" else 'prospect' end where (one_id, snapshot_date) = (select (one_id, min(snapshot_date)) from {RFM}"
+                " group by one_id order by one_id limit 1)"
+            )
+    for args in (["-s", "fct_state_transitions"], ["-s", *PERIOD_MODELS]):
+        result = run_dbt(["run", *args], tiny.raw, incremental)
+        assert result.returncode == 0, result.stdout[-6000:]
+    result = run_dbt(["run", "-s", *PERIOD_MODELS, "--full-refresh"], tiny.raw, full)
+    assert result.returncode == 0, result.stdout[-6000:]
+    tables = [table(model) for model in PERIOD_MODELS]
+    assert table_checksums(incremental / "warehouse.duckdb", tables) == table_checksums(
+        full / "warehouse.duckdb", tables
+    )

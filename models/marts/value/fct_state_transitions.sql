@@ -4,7 +4,9 @@
         incremental_strategy='person_periods',
         on_schema_change='fail',
         pre_hook=[
-            "{{ record_person_writes() }}",
+            "{{ record_person_writes(
+                run_state='(select max(lifecycle.period_end) from ' ~ ref('fct_lifecycle_stages') ~ ' as lifecycle)'
+            ) }}",
             "{{ delete_persons_missing_from(
                 '(select one_id, snapshot_date as period_end from ' ~ ref('fct_rfm_snapshots')
                 ~ ' union all select one_id, period_end from ' ~ ref('fct_lifecycle_stages') ~ ')',
@@ -23,11 +25,13 @@
 -- the person's RFM classes and lifecycle rows up to its period. A run rebuilds the persons whose
 -- lifecycle rows fct_lifecycle_stages rebuilt since its last run (its log) or whose RFM classes
 -- up to the held period (the table's last) differ from the `rfm_class` rows the table holds
--- (changed_persons_since_last_run(); without a log, every state with the period's GMV is
--- compared), adds the rows of the periods completed since for everyone else (from the held row
--- on, for the previous state), and deletes the persons with no state left up to the held period.
--- An RFM row's GMV is the lifecycle row's of the same period, so comparing the lifecycle rows'
--- GMV covers it.
+-- (changed_persons_since_last_run()), adds the rows of the periods completed since for everyone
+-- else (from the held row on, for the previous state), and deletes the persons with no state left
+-- up to the held period. The log holds no person who only gained a completed period's lifecycle
+-- row, so when the table got ahead of the lifecycle (RFM, rebuilt every run, had a period the
+-- lifecycle had not yet: its last run records the lifecycle's last period), and without a log,
+-- every state with the period's GMV is compared. An RFM row's GMV is the lifecycle row's of the
+-- same period, so comparing the lifecycle rows' GMV covers it.
 {%- set rfm_states -%}
     (
         select one_id, snapshot_date as period_end, rfm_class as to_state
@@ -72,6 +76,7 @@ changed_persons as (
             'columns': ['one_id', 'period_end', 'to_state'],
             'where': 'period_end <= ' ~ held_period_end(),
         },
+        fallback_if=held_period_end() ~ ' > cast(previous_run_state as date)',
     ) }}
 
 ),
