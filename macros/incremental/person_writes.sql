@@ -7,9 +7,9 @@
       - a marker row per run (one_id null), written by the pre-hook record_person_writes():
         `all_persons` true when the run rewrote everything (a first build, --full-refresh), and
         `run_state`, a text the model chooses (its as-of end) for its own next run to compare;
-      - a row per person whose rows the run inserted, replaced or deleted: the incremental
-        strategy `logged_delete_insert` logs the persons of the rows it deletes and inserts (old
-        and new owners of a key), and the delete hooks (delete_persons_missing_from(),
+      - a row per person whose rows the run changed: the incremental strategy
+        `logged_delete_insert` logs the persons of the rows it deletes and inserts where the
+        two differ (old and new owners of a key), and the delete hooks (delete_persons_missing_from(),
         delete_events_no_longer_accepted()) those of the rows they delete. The strategy
         person_periods logs the persons it rebuilt whole, not those it only gave the rows of a
         newly completed period (everyone, when a period completes): its readers take the rows
@@ -87,7 +87,9 @@
 
 
 {#- The incremental strategy logged_delete_insert: delete+insert on unique_key that first logs the
-    persons of the rows it replaces (their previous one_id) and of the rows it inserts. -#}
+    persons of the rows it replaces (their previous one_id) and of the rows it inserts, where
+    the two differ: a model that rewrites recent partitions whole every run (the resolved
+    events) logs only the persons whose rows changed, not everyone active in those days. -#}
 {% macro get_incremental_logged_delete_insert_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -103,14 +105,19 @@
             ~ " logged_delete_insert without the pre-hook record_person_writes(): add it"
             ~ " (macros/incremental/person_writes.sql).") }}
     {%- endif -%}
-    {%- if run_scoped_tests_supported() and key == 'one_id' -%}
-    {#- (Keyed by person: the rows replaced are those of the persons inserted.) -#}
-    {{ log_person_writes(source) }};
-    {%- elif run_scoped_tests_supported() -%}
+    {%- if run_scoped_tests_supported() -%}
+    {#- The rows replaced and the rows inserted that differ (the run's invocation id aside): a
+        re-read partition whose rows come out the same logs nobody. -#}
+    {%- set compared = get_quoted_csv(
+        arg_dict['dest_columns'] | map(attribute='name') | reject('equalto', 'dbt_invocation_id')
+    ) -%}
+    {%- set replaced -%}
+        select {{ compared }} from {{ target }}
+        where {{ key }} in (select written.{{ key }} from {{ source }} as written)
+    {%- endset %}
     {{ log_person_writes(
-        '(select replaced.one_id from ' ~ target ~ ' as replaced where replaced.' ~ key
-        ~ ' in (select written.' ~ key ~ ' from ' ~ source ~ ' as written)'
-        ~ ' union select inserted.one_id from ' ~ source ~ ' as inserted)'
+        '(select differing.one_id from ((' ~ replaced ~ ' except select ' ~ compared ~ ' from ' ~ source
+        ~ ') union all (select ' ~ compared ~ ' from ' ~ source ~ ' except ' ~ replaced ~ ')) as differing)'
     ) }};
     {%- endif %}
     {{ get_incremental_delete_insert_sql(arg_dict) }}

@@ -1,9 +1,9 @@
 """Change tracking by person (macros/incremental/person_writes.sql): a run of
-int_events_resolved_to_persons logs every person whose events it wrote, moved or deleted, so the
+int_events_resolved_to_persons logs every person whose events it changed, moved or deleted, so the
 person models can rebuild exactly those. A person missing from the log would keep stale sessions
-and facts; the property checked here is "nothing changed goes unlogged", on a landed day with an
-event held under a stale owner (re-resolved to its person) and one the table lost (resolved
-again)."""
+and facts; one logged for nothing costs a rebuild. Checked here: the log holds exactly the persons
+of the rows that changed, on a landed day with an event held under a stale owner (re-resolved to
+its person) and one the table lost (resolved again)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,20 @@ def owners(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str | None]]:
     return set(con.execute(f"select event_id, one_id from {RESOLVED}").fetchall())
 
 
+def persons_of_changed_rows(before: set[tuple], after: set[tuple]) -> set[str]:
+    """The persons (second field) of the rows in one set and not the other."""
+    return {row[1] for row in before ^ after if row[1] is not None}
+
+
+def rows(con: duckdb.DuckDBPyConnection) -> set[tuple]:
+    """Every row, with event_id and one_id first, without the invocation column."""
+    return set(
+        con.execute(
+            f"select event_id, one_id, * exclude (event_id, one_id, dbt_invocation_id) from {RESOLVED}"
+        ).fetchall()
+    )
+
+
 def test_a_daily_run_logs_every_person_whose_events_changed(tiny: TinyBuild, tmp_path: Path) -> None:
     work = copy_build(tiny, tmp_path)
     land_next_day(work / "raw")
@@ -40,12 +54,14 @@ def test_a_daily_run_logs_every_person_whose_events_changed(tiny: TinyBuild, tmp
         con.execute(f"update {RESOLVED} set one_id = ? where event_id = ?", [STALE_OWNER, stale])
         con.execute(f"delete from {RESOLVED} where event_id = ?", [lost])
         before = owners(con)
+        rows_before = rows(con)
 
     result = run_dbt(["run", "-s", "+int_events_resolved_to_persons"], work / "raw", work)
     assert result.returncode == 0, result.stdout[-4000:]
     this_run = invocation(work / "target")
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         after = owners(con)
+        rows_after = rows(con)
         logged = {
             one_id
             for (one_id,) in con.execute(f"select one_id from {LOG} where invocation_id = ?", [this_run]).fetchall()
@@ -61,6 +77,7 @@ def test_a_daily_run_logs_every_person_whose_events_changed(tiny: TinyBuild, tmp
     assert {STALE_OWNER, stale_owner, lost_owner} <= changed
     assert len(changed) > 10, "the landed day brings new events of many persons"
     assert changed <= logged - {None}
-    # And it logs nobody it did not touch (the log is no "everyone" in disguise).
-    assert logged - {None} <= {one_id for _, one_id in before | after}
+    # And exactly those: the persons of every row that changed in any column, and nobody whose
+    # rows the run rewrote the same (the look-back partitions are re-read on every run).
+    assert logged - {None} == persons_of_changed_rows(rows_before, rows_after)
     assert len(logged) < len({one_id for _, one_id in after}) / 2
