@@ -224,7 +224,13 @@ def rows_of(database: Path, table_name: str, one_id: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "change", [change_and_log_the_resolved_events, change_the_resolved_events_without_logs], ids=["logged", "no_log"]
+    "change",
+    [
+        change_and_log_the_resolved_events,
+        # (The fallback, as before the logs: a property suite, make test-slow.)
+        pytest.param(change_the_resolved_events_without_logs, marks=pytest.mark.slow),
+    ],
+    ids=["logged", "no_log"],
 )
 def test_the_event_models_equal_a_full_rebuild_after_any_change_of_their_input(
     tiny: TinyBuild, tmp_path: Path, change: Callable[[duckdb.DuckDBPyConnection], dict[str, str]]
@@ -296,6 +302,7 @@ def test_a_completed_period_adds_rows_without_rewriting_unchanged_persons(tiny: 
                 assert added > 0, (model, other)
 
 
+@pytest.mark.slow  # make test-slow
 def test_the_event_models_equal_a_full_rebuild_at_an_earlier_as_of_date(tiny: TinyBuild, tmp_path: Path) -> None:
     # Nothing upstream changed, but the as-of end moved back: the persons with events between the
     # two ends are rebuilt (from the log's as-of end), and only they.
@@ -314,6 +321,7 @@ def test_the_event_models_equal_a_full_rebuild_at_an_earlier_as_of_date(tiny: Ti
     assert after == table_checksums(full / "warehouse.duckdb", tables)
 
 
+@pytest.mark.slow  # make test-slow
 def test_the_transitions_catch_up_after_a_run_without_the_lifecycle(tiny: TinyBuild, tmp_path: Path) -> None:
     # A period completes and a run leaves the lifecycle out: the transitions rebuild a person
     # whose RFM class changed, with the new period's RFM snapshot, so their last period is one
