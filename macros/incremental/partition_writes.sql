@@ -89,15 +89,20 @@
     built before the log existed, Spark). The model logs its runs with
     record_partition_writes(none). -#}
 {% macro model_watermark() -%}
-    {%- if not execute or not run_scoped_tests_supported() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set log = partition_writes_relation(model.name) -%}
-    {%- if not audit_table_exists(log) -%}
+    {{ return(log_watermark(partition_writes_relation(model.name))) }}
+{%- endmacro %}
+
+
+{#- The newest written_at of `log` (an audit log with invocation_id and written_at) among the
+    rows meeting `condition` and written before this invocation, as a SQL timestamp literal; none
+    without such a row or log, and on Spark. The one rule behind model_watermark() and
+    person_log_watermark(). -#}
+{% macro log_watermark(log, condition='true') -%}
+    {%- if not execute or not run_scoped_tests_supported() or not audit_table_exists(log) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set held = run_query(
         "select cast(max(written_at) as varchar) from " ~ log
-        ~ " where invocation_id != '" ~ invocation_id ~ "'").columns[0].values()[0] -%}
+        ~ " where " ~ condition ~ " and invocation_id != '" ~ invocation_id ~ "'").columns[0].values()[0] -%}
     {{ return("cast('" ~ held ~ "' as timestamp with time zone)" if held else none) }}
 {%- endmacro %}

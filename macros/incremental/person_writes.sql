@@ -144,17 +144,7 @@
     before this invocation (a SQL timestamp literal), or none without a log (a first run, a
     warehouse built before the log existed, Spark). -#}
 {% macro person_log_watermark() -%}
-    {%- if not execute or not run_scoped_tests_supported() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set log = person_writes_relation(model.name) -%}
-    {%- if not audit_table_exists(log) -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set held = run_query(
-        "select cast(max(written_at) as varchar) from " ~ log
-        ~ " where one_id is null and invocation_id != '" ~ invocation_id ~ "'").columns[0].values()[0] -%}
-    {{ return("cast('" ~ held ~ "' as timestamp with time zone)" if held else none) }}
+    {{ return(log_watermark(person_writes_relation(model.name), 'one_id is null')) }}
 {%- endmacro %}
 
 
