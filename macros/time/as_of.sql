@@ -2,20 +2,53 @@
     landed day of the events. Marts see only what happened before the end of that day (UTC);
     nothing reads the clock, so a rebuild of the same data gives the same marts. -#}
 {% macro as_of_date() -%}
-    (select as_of.as_of_date from {{ ref('int_as_of_date') }} as as_of)
+    {{ return(value_at_run(
+        '(select as_of.as_of_date from ' ~ ref('int_as_of_date') ~ ' as as_of)', ref('int_as_of_date'), 'date'
+    )) }}
 {%- endmacro %}
 
 
 {#- The first instant after the as-of day: facts keep `ts < as_of_end()`. -#}
 {% macro as_of_end() -%}
-    (select as_of.as_of_end_at from {{ ref('int_as_of_date') }} as as_of)
+    {{ return(value_at_run(
+        '(select as_of.as_of_end_at from ' ~ ref('int_as_of_date') ~ ' as as_of)', ref('int_as_of_date'), 'timestamp'
+    )) }}
 {%- endmacro %}
 
 
-{#- The end of the last complete period (int_periods), as a scalar subquery: the first instant
-    no RFM snapshot or lifecycle stage looks at. -#}
+{#- The end of the last complete period (int_periods): the first instant no RFM snapshot or
+    lifecycle stage looks at. -#}
 {% macro last_period_end() -%}
-    (select max(periods.period_end_at) from {{ ref('int_periods') }} as periods)
+    {{ return(value_at_run(
+        '(select max(periods.period_end_at) from ' ~ ref('int_periods') ~ ' as periods)', ref('int_periods'), 'timestamp'
+    )) }}
+{%- endmacro %}
+
+
+{#- A one-value `subquery` (parenthesised) over `relation`, a model built before the current one,
+    as SQL: on DuckDB, in a model built as a table (or incremental, or ephemeral), its value as a
+    literal of `type`, read when the model runs; otherwise the scalar subquery itself.
+    Why: DuckDB cannot estimate a filter against a scalar subquery (`event_at < (select ...)`): it
+    plans it as a join and takes the filtered side for a handful of rows. The sessions' daily run
+    then built its hash table on 37.6 M resolved events, all columns, instead of on the 23,556
+    persons to rebuild: 29.7 s and 13.3 GB of memory against 4.8 s and 3.0 GB with the literal
+    (large tier, docs/benchmark.md). A literal also lets the scan skip row groups by their
+    min/max.
+    The value is the one the subquery would give: `relation` is upstream, so dbt has built it
+    (or kept it) before the model runs and nothing changes it until the model is done. The
+    subquery stays where a literal could differ or cannot be read: views (a view must follow the
+    table when it changes), unit tests (they give `relation` as a fixture), parsing and
+    compiling without a warehouse (`relation` not built, the lint target), and Spark (not measured there). -#}
+{% macro value_at_run(subquery, relation, type) -%}
+    {%- if not can_query_warehouse() or target.type != 'duckdb' or model.resource_type != 'model'
+        or model.config.materialized == 'view' or load_relation(relation) is none -%}
+        {{ return(subquery) }}
+    {%- endif -%}
+    {%- set value = run_query('select cast(' ~ subquery ~ ' as ' ~ dbt.type_string() ~ ')').columns[0].values()[0] -%}
+    {%- if value is none -%}
+        {{ return('cast(null as ' ~ type ~ ')') }}
+    {%- endif -%}
+    {{ return("cast('" ~ value ~ "' as " ~ type ~ ")") }}
 {%- endmacro %}
 
 

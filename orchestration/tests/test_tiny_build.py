@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from orchestration import identity_eval, settings
-from orchestration.tests.dbt_helpers import LINES_MODELS
+from orchestration.tests.dbt_helpers import LINES_MODELS, compiled_sql
 from orchestration.tests.test_dirty_raw import declared_pii_tables, pii_in_string_columns
 from orchestration.tests.tiny_build import TinyBuild
 
@@ -159,3 +159,20 @@ def comparable_marts(database: Path) -> list[str]:
 def differing_tables(database: Path, reference: Path, tables: list[str]) -> list[str]:
     ours, theirs = table_checksums(database, tables), table_checksums(reference, tables)
     return [name for name in tables if ours[name] != theirs[name]]
+
+
+def test_models_read_the_as_of_end_as_a_literal_and_unit_tests_from_their_fixture(tiny: TinyBuild) -> None:
+    """value_at_run() (macros/time/as_of.sql): a model built as a table reads the as-of end as the
+    literal int_as_of_date holds, which DuckDB can plan (a filter on a scalar subquery made the
+    sessions' daily run 7 times slower on `large`); a unit test keeps the subquery over its
+    fixture, so it never sees the warehouse's date."""
+    target = tiny.database.parent / "target"
+    with duckdb.connect(str(tiny.database), read_only=True) as con:
+        (end,) = con.execute("select cast(as_of_end_at as varchar) from intermediate.int_as_of_date").fetchone()
+    for model in ("int_person_events_as_of", "int_orders_resolved_to_persons", "int_campaign_persons"):
+        sql = compiled_sql(target, model)
+        assert f"cast('{end}' as timestamp)" in sql, model
+        assert "as_of_end_at" not in sql, model
+    unit_test = next((target / "compiled").rglob("test_attribution_window_arms_and_class_at_send.sql")).read_text()
+    assert "as_of.as_of_end_at" in unit_test
+    assert f"cast('{end}' as timestamp)" not in unit_test
