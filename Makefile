@@ -92,7 +92,7 @@ dbt-test: $(INSTALLED)
 # targets and by CI (.ci/run): `slow`, the property suites that build the tiny tier many times over
 # (day by day against one full build, a killed build, every events format, partial data sets), and
 # `bench`, the bench's flow.
-test-slow: $(INSTALLED) ## Property suites over many builds: day by day = one full build, killed build, every events format, partial data
+test-slow: $(INSTALLED) ## Suites that build the tiny tier again: day by day = one full build, killed build, every events format, partial data, Dagster in process
 	$(BIN)/dbt parse --quiet  # the Dagster definitions the collected modules import read the manifest
 	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile -m slow
 

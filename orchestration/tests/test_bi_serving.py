@@ -153,6 +153,7 @@ def test_every_dbt_test_is_an_asset_check() -> None:
     assert tests and tests - checks == set()
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_after_the_demo_build_dagster_shows_every_asset_and_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

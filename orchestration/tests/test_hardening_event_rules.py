@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.tests.dbt_helpers import build_or_fail
 from orchestration.tests.test_day_by_day import (
@@ -43,6 +44,7 @@ def far_future(line: str, **fields: str) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_a_time_beyond_its_partition_day_is_implausible(tiny: TinyBuild, tmp_path: Path) -> None:
     # A known person's event and a known order's change, re-dated to 2099 (received_at as well),
     # landed in the tiny sample's newest partition.

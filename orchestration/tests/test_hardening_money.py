@@ -166,6 +166,7 @@ def extreme_case(tiny: TinyBuild, tmp_path_factory: pytest.TempPathFactory) -> P
     return build_or_fail(work / "raw", work)
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_an_extreme_amount_leaves_every_person_finite_or_with_a_reason(tiny: TinyBuild, extreme_case: Path) -> None:
     with duckdb.connect(str(extreme_case), read_only=True) as con:
         rows = con.execute("select prediction_status, clv_365d from marts.fct_person_predictions").fetchall()

@@ -246,6 +246,7 @@ def test_the_event_models_equal_a_full_rebuild_after_any_change_of_their_input(
         assert ("change tracking" in compiled) == (change is change_and_log_the_resolved_events), model
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
     tiny: TinyBuild, tmp_path: Path
 ) -> None:
@@ -257,10 +258,12 @@ def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
     assert "change tracking" in compiled_sql(database.parent / "target", "fct_state_transitions")
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_the_period_models_equal_a_full_rebuild_after_the_periods_change(tiny: TinyBuild, tmp_path: Path) -> None:
     assert_incremental_equals_full(tiny, tmp_path, PERIOD_MODELS, drop_the_last_period)
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_the_period_models_equal_a_full_rebuild_when_a_period_completes(tiny: TinyBuild, tmp_path: Path) -> None:
     # New rows carried on for the unchanged persons, and changed persons rebuilt, in one run.
     def completed_with_changes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -79,6 +79,7 @@ def test_the_sensor_fires_once_per_new_partition(tmp_path: Path, monkeypatch: py
     assert [r.run_key for r in second.run_requests] == ["dt=2026-03-31"]
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_everything_materializes_in_process_with_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Raw landing (the simulator's tiny tier), every dbt asset with its checks, the serving copy."""
     monkeypatch.setenv("USER_ASSETS_RAW_DIR", str(tmp_path / "raw"))
@@ -164,6 +165,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # a whole build of its own: make test-slow
 def test_make_ui_serves_the_asset_graph(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
