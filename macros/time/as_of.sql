@@ -26,8 +26,8 @@
 
 
 {#- A one-value `subquery` (parenthesised) over `relation`, a model built before the current one,
-    as SQL: on DuckDB, in a model built as a table (or incremental, or ephemeral), its value as a
-    literal of `type`, read when the model runs; otherwise the scalar subquery itself.
+    as SQL: on DuckDB, in a model built as a table (or incremental), its value as a literal of
+    `type`, read when the model runs; otherwise the scalar subquery itself.
     Why: DuckDB cannot estimate a filter against a scalar subquery (`event_at < (select ...)`): it
     plans it as a join and takes the filtered side for a handful of rows. The sessions' daily run
     then built its hash table on 37.6 M resolved events, all columns, instead of on the 23,556
@@ -37,11 +37,12 @@
     The value is the one the subquery would give: `relation` is upstream, so dbt has built it
     (or kept it) before the model runs and nothing changes it until the model is done. The
     subquery stays where a literal could differ or cannot be read: views (a view must follow the
-    table when it changes), unit tests (they give `relation` as a fixture), parsing and
-    compiling without a warehouse (`relation` not built, the lint target), and Spark (not measured there). -#}
+    table when it changes) and ephemeral models (a view may read them), unit tests (they give
+    `relation` as a fixture), parsing and compiling without a warehouse (`relation` not built,
+    the lint target), and Spark (not measured there). -#}
 {% macro value_at_run(subquery, relation, type) -%}
     {%- if not can_query_warehouse() or target.type != 'duckdb' or model.resource_type != 'model'
-        or model.config.materialized == 'view' or load_relation(relation) is none -%}
+        or model.config.materialized in ['view', 'ephemeral'] or load_relation(relation) is none -%}
         {{ return(subquery) }}
     {%- endif -%}
     {%- set value = run_query('select cast(' ~ subquery ~ ' as ' ~ dbt.type_string() ~ ')').columns[0].values()[0] -%}
