@@ -89,9 +89,9 @@ dbt-test: $(INSTALLED)
 	USER_ASSETS_TEST_BUILD_DIR="$$work" $(BIN)/pytest -n 2 --dist loadfile -m "not slow and not bench and not spark"
 
 # Suites too slow for `make test` (kept under 12 minutes), marked in the tests and run by their own
-# targets and by CI (.ci/run): `slow`, the property suites that build the tiny tier many times over
-# (day by day against one full build, a killed build, every events format, partial data sets), and
-# `bench`, the bench's flow.
+# targets and by CI (.ci/run): `slow`, the suites that build the tiny tier again, most of them many
+# times over (day by day against one full build, a killed build, every events format, partial data
+# sets, the person models' incremental == full, Dagster in process), and `bench`, the bench's flow.
 test-slow: $(INSTALLED) ## Suites that build the tiny tier again: day by day = one full build, killed build, every events format, partial data, Dagster in process
 	$(BIN)/dbt parse --quiet  # the Dagster definitions the collected modules import read the manifest
 	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile -m slow

@@ -164,7 +164,7 @@ def differing_tables(database: Path, reference: Path, tables: list[str]) -> list
 def test_models_read_the_as_of_end_as_a_literal_and_unit_tests_from_their_fixture(tiny: TinyBuild) -> None:
     """value_at_run() (macros/time/as_of.sql): a model built as a table reads the as-of end as the
     literal int_as_of_date holds, which DuckDB can plan (a filter on a scalar subquery made the
-    sessions' daily run 7 times slower on `large`); a unit test keeps the subquery over its
+    sessions' select six times slower on `large`); a unit test keeps the subquery over its
     fixture, so it never sees the warehouse's date."""
     target = tiny.database.parent / "target"
     with duckdb.connect(str(tiny.database), read_only=True) as con:
