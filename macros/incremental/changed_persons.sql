@@ -26,21 +26,25 @@
 {#- The persons an incremental run of a per-person model rebuilds (a query of `one_id`): those
     whose rows in `source` (the rows meeting `where`) have another fingerprint than what `target`
     holds, new persons included, with their new fingerprint (input_fingerprint; see
-    person_fingerprints() for `source`). `columns` are the input columns the model reads
+    person_fingerprints() for `source`); with `removed`, also the persons `target` holds rows of
+    and `source` has none (input_fingerprint null): rows a person lost while keeping others
+    elsewhere. `columns` are the input columns the model reads
     (one_id among them). The target's fingerprints are computed from its own rows when it keeps
     those columns (`stored=false`; `target_columns` when the target holds them as other
     expressions of the same values and types), or read from its `input_fingerprint` column, the
     same on every row of a person, when it aggregates them (`stored=true`). Persons with no source
     row left are for the model's post-hook to delete (delete_persons_missing_from()). The models
     using it are incremental only on DuckDB (incremental_materialization()). -#}
-{% macro changed_persons(source, target, columns, where='true', stored=false, target_columns=none) -%}
+{% macro changed_persons(
+    source, target, columns, where='true', stored=false, target_columns=none, removed=false
+) -%}
     select
-        source_persons.one_id,
+        coalesce(source_persons.one_id, target_persons.one_id) as one_id,
         source_persons.input_fingerprint
     from (
         {{ person_fingerprints(source, columns, where) }}
     ) as source_persons
-    left join (
+    {{ 'full outer' if removed else 'left' }} join (
         {%- if stored %}
         select one_id, min(input_fingerprint) as input_fingerprint
         from {{ target }}
@@ -52,33 +56,39 @@
         on source_persons.one_id = target_persons.one_id
     where
         target_persons.one_id is null
+        {%- if removed %}
+        or source_persons.one_id is null
+        {%- endif %}
         or source_persons.input_fingerprint != target_persons.input_fingerprint
 {%- endmacro %}
 
 
 {#- The persons an incremental run of a per-person model rebuilds (a query of one_id), from change
     tracking where it can (macros/incremental/person_writes.sql): the persons `upstream` (the
-    model `source` is, or reads) wrote since this model's last run and, when `bound` (a timestamp
+    model `source` is, or reads; or a list of them) wrote since this model's last run and, when `bound` (a timestamp
     expression the model filters its inputs on, e.g. as_of_end()) moved since that run, the
     persons with `source` rows between the two bounds in `bound_column`. The model records the
     bound with its pre-hook record_person_writes(run_state=bound). Where the log cannot tell (no
-    log yet, upstream rebuilt whole since, a log that does not reach back to the model's last
-    run), changed_persons() compares every person's
-    rows (`stored` and `target_columns` as there). Cheap where it can: it reads a log and, when
-    the bound moved, one column's range. A model with a second input that keeps no log names it
-    in `unlogged` (a dict of changed_persons()' source, target, columns, target_columns, where):
-    that input is compared, the logged one read from its log. `fallback_if`, a SQL condition on
+    log yet, an upstream model rebuilt whole since, a log that does not reach back to the model's
+    last run), changed_persons() compares every person's
+    rows (`stored` and `target_columns` as there). Cheap where it can: it reads logs and, when
+    the bound moved, one column's range. `fallback_if`, a SQL condition on
     `previous_run_state` (the text the model's last run recorded; null counts as true), makes it
     compare everything when the log cannot be trusted for this model. -#}
 {% macro changed_persons_since_last_run(
     upstream, source, target, columns, where='true', bound=none, bound_column=none, stored=false,
-    target_columns=none, unlogged=none, fallback_if=none
+    target_columns=none, fallback_if=none
 ) -%}
     {%- set watermark = person_log_watermark() -%}
-    {%- set written = persons_written_since(upstream, watermark) -%}
+    {%- set upstreams = [upstream] if upstream is string else upstream -%}
+    {%- set logs = [] -%}
+    {%- for name in upstreams -%}
+        {%- do logs.append(persons_written_since(name, watermark)) -%}
+    {%- endfor -%}
+    {%- set written = logs | reject('none') | list -%}
     {%- set held_state = person_log_run_state(watermark) if watermark else none -%}
     {%- set held_bound = held_state if bound else none -%}
-    {%- set fall_back = written == 'all' or (bound and held_bound is none) -%}
+    {%- set fall_back = 'all' in written or (bound and held_bound is none) -%}
     {%- if not fall_back and fallback_if -%}
         {%- set fall_back = run_query(
             'select coalesce((' ~ (fallback_if | replace('previous_run_state', held_state or 'null')) ~ '), true)'
@@ -87,26 +97,16 @@
     {%- if fall_back -%}
     {{ changed_persons(source, target, columns, where, stored=stored, target_columns=target_columns) }}
     {%- else -%}
-    -- change tracking (macros/incremental/person_writes.sql): the persons {{ upstream }} wrote since
-    -- this model's last run{{ ', and those with rows between the bounds of that run and this one' if bound }}
+    -- change tracking (macros/incremental/person_writes.sql): the persons {{ upstreams | join(' and ') }}
+    -- wrote since this model's last run{{ ', and those with rows between the bounds of that run and this one' if bound }}
     select distinct changed.one_id
     from (
-        {%- if written %}
-        select written.one_id from {{ written }} as written
+        {%- for log in written %}
+        select written.one_id from {{ log }} as written
+        {{- '\n        union all' if not loop.last }}
         {%- else %}
         select cast(null as {{ dbt.type_string() }}) as one_id where false
-        {%- endif %}
-        {%- if unlogged %}
-        union all
-        -- the part of the input that keeps no log, compared
-        select compared.one_id
-        from (
-            {{ changed_persons(
-                unlogged.source, unlogged.target, unlogged.columns, unlogged.get('where', 'true'),
-                target_columns=unlogged.get('target_columns')
-            ) }}
-        ) as compared
-        {%- endif %}
+        {%- endfor %}
         {%- if bound %}
         union all
         select moved.one_id

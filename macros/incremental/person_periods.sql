@@ -10,14 +10,23 @@
     the new rows. The persons with no input left up to the held period are deleted before the run
     by delete_persons_missing_from() as a pre-hook; a person rebuilt whose rows now all lie after
     the held period therefore has no row left to replace. The models using it are incremental
-    only on DuckDB (incremental_materialization()). -#}
+    only on DuckDB (incremental_materialization()).
+
+    The period column is `period_end` unless the model's yml names another in meta.period_column
+    (fct_rfm_snapshots: snapshot_date); person_period_column() is where it is read. -#}
+
+
+{#- The period column of a person × period model (`node`, or the current model). -#}
+{% macro person_period_column(node=none) -%}
+    {{ return(((node or model).config.meta or {}).get('period_column', 'period_end')) }}
+{%- endmacro %}
 
 
 {#- The table's last period end (a date), as a scalar subquery; the earliest date when the table is
     empty. Valid only in an incremental run, on the models keyed by one_id and period_end. -#}
 {% macro held_period_end(relation=none) -%}
     (
-        select coalesce(max(held_rows.period_end), date '0001-01-01')
+        select coalesce(max(held_rows.{{ person_period_column() }}), date '0001-01-01')
         from {{ relation or this }} as held_rows
     )
 {%- endmacro %}
@@ -52,11 +61,12 @@
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set period_column = person_period_column() -%}
     {{ record_person_periods_run_scope(target, source) }}
     {%- if model_logs_person_writes() %}
     {#- Its readers take the rows after the held period by period; the persons rebuilt changed. #}
     {{ log_person_writes(
-        '(select rebuilt.one_id from ' ~ source ~ ' as rebuilt where rebuilt.period_end <= '
+        '(select rebuilt.one_id from ' ~ source ~ ' as rebuilt where rebuilt.' ~ period_column ~ ' <= '
         ~ held_period_end(target) ~ ')'
     ) }};
     {%- endif %}
@@ -65,7 +75,7 @@
     where one_id in (
         select rebuilt.one_id
         from {{ source }} as rebuilt
-        where rebuilt.period_end <= {{ held_period_end(target) }}
+        where rebuilt.{{ period_column }} <= {{ held_period_end(target) }}
     );
 
     insert into {{ target }} ({{ columns }})
@@ -91,4 +101,19 @@
             )
         )
     )
+{%- endmacro %}
+
+
+{#- The rows a person × period model writes, as a condition on `person_column` and `period_column`:
+    on an incremental run every row of the persons it rebuilds (the CTE changed_persons) and the
+    rows of the periods completed after the held one; on a full build every row (true). -#}
+{% macro rebuilt_or_new_rows(person_column='one_id', period_column='period_end') -%}
+    {%- if is_incremental() -%}
+    (
+        {{ person_column }} in (select changed_persons.one_id from changed_persons)
+        or {{ period_column }} > {{ held_period_end() }}
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
 {%- endmacro %}

@@ -83,7 +83,7 @@
     create or replace table {{ run_scope_persons_relation(model) }} as
     select distinct rebuilt.one_id
     from {{ source }} as rebuilt
-    where rebuilt.period_end <= {{ held_period_end(target) }};
+    where rebuilt.{{ person_period_column() }} <= {{ held_period_end(target) }};
 
     create or replace table {{ run_scope_relation(model) }} as
     select
@@ -150,7 +150,7 @@
         {{ return("dbt_invocation_id = '" ~ invocation_id ~ "'") }}
     {%- elif rows[0][0] == 'person_periods' -%}
         {{ return(
-            "(period_end > cast('" ~ rows[0][1] ~ "' as date) or one_id in (select rebuilt.one_id from "
+            "(" ~ person_period_column(node) ~ " > cast('" ~ rows[0][1] ~ "' as date) or one_id in (select rebuilt.one_id from "
             ~ run_scope_persons_relation(node) ~ " as rebuilt))"
         ) }}
     {%- else -%}

@@ -21,19 +21,39 @@ from orchestration.tests.tiny_build import TinyBuild
 NEW_PERSON = "p_new_person_for_test"
 # The event facts read the sessions.
 EVENT_MODELS = ["int_person_events_as_of", "int_person_event_facts"]
-# The lifecycle reads the activity, the transitions read the lifecycle (and the RFM snapshots).
-PERIOD_MODELS = ["int_person_period_activity", "fct_lifecycle_stages", "fct_state_transitions"]
+# The lifecycle reads the activity, the RFM snapshots their measures and cuts (tables rebuilt
+# every run), the transitions read the lifecycle and the RFM snapshots.
+PERIOD_MODELS = [
+    "int_person_period_activity",
+    "fct_lifecycle_stages",
+    "int_rfm_measures",
+    "fct_rfm_thresholds",
+    "fct_rfm_snapshots",
+    "fct_state_transitions",
+]
+# The incremental ones (strategy person_periods), by their period column.
+PERIOD_COLUMNS = {
+    "int_person_period_activity": "period_end",
+    "fct_lifecycle_stages": "period_end",
+    "fct_rfm_snapshots": "snapshot_date",
+    "fct_state_transitions": "period_end",
+}
 SCHEMAS = {
     "int_person_events_as_of": "intermediate",
     "int_person_event_facts": "intermediate",
     "int_person_period_activity": "intermediate",
+    "int_rfm_measures": "intermediate",
     "fct_lifecycle_stages": "marts",
+    "fct_rfm_thresholds": "marts",
+    "fct_rfm_snapshots": "marts",
     "fct_state_transitions": "marts",
 }
 RESOLVED_EVENTS = "intermediate.int_events_resolved_to_persons"
 EVENTS = "intermediate.int_person_events_as_of"
 ORDERS = "intermediate.int_orders_resolved_to_persons"
 RFM = "marts.fct_rfm_snapshots"
+PERSONS = "intermediate.int_identity_persons_assigned"
+NEW_RFM_PERSON = "p_new_rfm_person_for_test"
 PERIODS = "intermediate.int_periods"
 RESOLVED_EVENTS_LOG = "audit.dbt_person_writes__int_events_resolved_to_persons"
 EVENTS_LOG = "audit.dbt_person_writes__int_person_events_as_of"
@@ -131,30 +151,62 @@ def change_the_period_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     con.execute(f"update {EVENTS} set one_id = ? where event_id = ?", [NEW_PERSON, first_event(con, EVENTS, receiver)])
 
     last_period_end = con.execute(f"select max(period_end_at) from {PERIODS}").fetchone()[0]
-    refunded, moved = (
+    # The only paid order of its buyer, and another.
+    moved, refunded = (
         order_id
         for (order_id,) in con.execute(
             f"select order_id from {ORDERS} where is_paid and one_id is not null and closed_at is null"
-            " and paid_at < ? order by order_id limit 2",
+            f" and paid_at < ? order by one_id not in (select one_id from {ORDERS} where is_paid and one_id"
+            " is not null group by one_id having count(*) = 1), order_id limit 2",
             [last_period_end],
         ).fetchall()
     )
     # A paid order refunded within its period: the period's net GMV falls.
     con.execute(f"update {ORDERS} set closed_at = paid_at where order_id = ?", [refunded])
-    # A paid order moves to another person.
+    # A paid order moves to another person: its buyer is a buyer no more, at any snapshot.
     con.execute(f"update {ORDERS} set one_id = ? where order_id = ?", [earlier, moved])
 
-    # Another RFM class for one person at one snapshot (only the transitions read it).
-    reclassified, snapshot_date = con.execute(
-        f"select one_id, snapshot_date from {RFM} where one_id not in (?, ?, ?, ?) order by one_id, snapshot_date",
-        [earlier, giver, receiver, vanished],
-    ).fetchone()
-    con.execute(
-        f"update {RFM} set rfm_class = case when rfm_class = 'prospect' then 'general_retain' else 'prospect' end"
-        " where one_id = ? and snapshot_date = ?",
-        [reclassified, snapshot_date],
+    # The RFM snapshots' own inputs: persons (first seen, merged away, new) and their held rows.
+    held = con.execute(f"select max(snapshot_date) from {RFM}").fetchone()[0]
+    seen_earlier, merged_away, tampered = (
+        one_id
+        for (one_id,) in con.execute(
+            f"select one_id from {RFM} where one_id not in (?, ?, ?, ?, ?) group by one_id"
+            " having min(snapshot_date) < ? - interval 35 day and bool_or(rfm_class != 'prospect')"
+            " and bool_or(rfm_class = 'prospect') order by one_id desc limit 3",
+            [earlier, giver, receiver, vanished, NEW_PERSON, held],
+        ).fetchall()
     )
-    return {"vanished": vanished}
+    # First seen five weeks earlier: rows in earlier snapshots.
+    con.execute(
+        f"update {PERSONS} set first_seen_at = first_seen_at - interval 35 day where node_id ="
+        f" (select min(node_id) from {PERSONS} where one_id = ? and first_seen_at = (select min(first_seen_at)"
+        f" from {PERSONS} where one_id = ?))",
+        [seen_earlier, seen_earlier],
+    )
+    # Every identifier of a person merged into another: only the buyer rows of the orders still
+    # resolved to them are left (the orders are rebuilt upstream); a person who never paid has none.
+    (never_paid,) = con.execute(
+        f"select one_id from {RFM} where one_id not in (?, ?, ?, ?, ?) group by one_id"
+        " having bool_and(rfm_class = 'prospect') order by one_id limit 1",
+        [earlier, giver, receiver, vanished, NEW_PERSON],
+    ).fetchone()
+    for person in (merged_away, never_paid):
+        con.execute(f"update {PERSONS} set one_id = ? where one_id = ?", [tampered, person])
+    # A person the table has never seen, first seen in the first period.
+    con.execute(
+        f"insert into {PERSONS} (one_id, node_id, identifier_key, identifier_type, first_seen_at)"
+        f" select ?, max(node_id) + 1, 'k_new_rfm_person', 'device_id', min(first_seen_at) from {PERSONS}",
+        [NEW_RFM_PERSON],
+    )
+    # A held buyer row changed in a column no input explains (a table edited by hand, a run of an
+    # older version): the person is rebuilt from their inputs.
+    con.execute(
+        f"update {RFM} set monetary = monetary + 1 where (one_id, snapshot_date) = (select (one_id,"
+        f" min(snapshot_date)) from {RFM} where one_id = ? and rfm_class != 'prospect' group by one_id)",
+        [tampered],
+    )
+    return {"vanished": vanished, "merged_away": merged_away, "never_paid": never_paid}
 
 
 def drop_the_last_period(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -165,24 +217,22 @@ def drop_the_last_period(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def a_period_earlier(tiny: TinyBuild, tmp_path: Path) -> Path:
     """A copy of the tiny warehouse whose person-period models were built before the last period
-    completed (without it and its RFM snapshot, both kept aside in main.completed_*)."""
+    completed (without it, kept aside in main.completed_period)."""
     work = tmp_path / "earlier"
     work.mkdir()
     shutil.copy(tiny.database, work / "warehouse.duckdb")
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
-        for name, relation, column in (("period", PERIODS, "period_end"), ("snapshot", RFM, "snapshot_date")):
-            last = f"(select max({column}) from {relation})"
-            con.execute(f"create table main.completed_{name} as select * from {relation} where {column} = {last}")
-            con.execute(f"delete from {relation} where {column} = {last}")
+        last = f"(select max(period_end) from {PERIODS})"
+        con.execute(f"create table main.completed_period as select * from {PERIODS} where period_end = {last}")
+        con.execute(f"delete from {PERIODS} where period_end = {last}")
     result = run_dbt(["run", "-s", *PERIOD_MODELS, "--full-refresh"], tiny.raw, work)
     assert result.returncode == 0, result.stdout[-6000:]
     return work / "warehouse.duckdb"
 
 
 def complete_the_period(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The period kept aside by a_period_earlier() completes, with its RFM snapshot."""
+    """The period kept aside by a_period_earlier() completes."""
     con.execute(f"insert into {PERIODS} select * from main.completed_period")
-    con.execute(f"insert into {RFM} select * from main.completed_snapshot")
     return {}
 
 
@@ -210,8 +260,9 @@ def assert_incremental_equals_full(
         assert result.returncode == 0, result.stdout[-6000:]
 
     for model in models:  # the runs were incremental
-        compiled = compiled_sql(incremental / "target", model)
-        assert ("held_rows" if model in PERIOD_MODELS else "changed_persons") in compiled, model
+        if model in PERIOD_COLUMNS or model in EVENT_MODELS:
+            compiled = compiled_sql(incremental / "target", model)
+            assert ("held_rows" if model in PERIOD_COLUMNS else "changed_persons") in compiled, model
     after = table_checksums(incremental / "warehouse.duckdb", tables)
     assert [t for t in tables if after[t] == before[t]] == []
     assert after == table_checksums(full / "warehouse.duckdb", tables)
@@ -254,8 +305,26 @@ def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
     for model in ("int_person_period_activity", "fct_lifecycle_stages"):
         assert rows_of(database, table(model), changed["vanished"]) == 0, model
         assert rows_of(database, table(model), NEW_PERSON) > 0, model
-    # The transitions read the lifecycle's log and compared the RFM classes changed by hand.
+    # A person merged away keeps the buyer rows of the orders still resolved to them (left as
+    # they were), and loses every prospect row.
+    assert rows_of(database, f"(select * from {RFM} where rfm_class = 'prospect')", changed["merged_away"]) == 0
+    assert rows_of(database, RFM, changed["never_paid"]) == 0
+    assert rows_of(database, RFM, NEW_RFM_PERSON) > 0
+    # The transitions read the lifecycle's log and compared the RFM classes.
     assert "change tracking" in compiled_sql(database.parent / "target", "fct_state_transitions")
+
+
+@pytest.mark.slow  # make test-slow
+def test_the_rfm_snapshots_equal_a_full_rebuild_after_the_prospect_class_is_renamed(
+    tiny: TinyBuild, tmp_path: Path
+) -> None:
+    # Prospect rows are not compared (they follow from the buyer rows and the first snapshot), so a
+    # seed that names the class otherwise rebuilds the table whole (rfm_held_persons()).
+    def rename_the_prospect_class(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        con.execute("update reference.rfm_classes set name_en = 'Prospect (renamed)' where rfm_class = 'prospect'")
+        return {}
+
+    assert_incremental_equals_full(tiny, tmp_path, ["fct_rfm_snapshots"], rename_the_prospect_class)
 
 
 @pytest.mark.slow  # a whole build of its own: make test-slow
@@ -279,28 +348,38 @@ def test_a_completed_period_adds_rows_without_rewriting_unchanged_persons(tiny: 
     """The rows an unchanged person had stay as they were: marked in columns the change detection
     does not read, the marks survive the run, and the person gains the new period's row."""
     database = a_period_earlier(tiny, tmp_path)
-    marks = {  # a column each model derives (not compared) and its mark
-        "int_person_period_activity": "event_count = -1",
-        "fct_lifecycle_stages": "operations_stage = 'marked'",
-        "fct_state_transitions": "from_state = 'marked'",
+    marks = {  # a column each model derives (not compared) and its mark, on the rows it marks
+        "int_person_period_activity": ("event_count = -1", "true"),
+        "fct_lifecycle_stages": ("operations_stage = 'marked'", "true"),
+        "fct_rfm_snapshots": ("rfm_class_name_en = 'marked'", "rfm_class = 'prospect'"),
+        "fct_state_transitions": ("from_state = 'marked'", "true"),
     }
     with duckdb.connect(str(database)) as con:
         held = con.execute(f"select max(period_end) from {table('int_person_period_activity')}").fetchone()[0]
-        persons = persons_with_events(con, EVENTS, "2026-01-01", len(marks))
-        for one_id, (model, mark) in zip(persons, marks.items(), strict=True):
-            con.execute(f"update {table(model)} set {mark} where one_id = ? and period_end < ?", [one_id, held])
+        persons = persons_with_events(
+            con,
+            f"(select * from {EVENTS} where one_id in (select one_id from {RFM} where rfm_class = 'prospect'"
+            f" and snapshot_date < '{held}'))",
+            "2026-01-01",
+            len(marks),
+        )
+        for one_id, (model, (mark, rows)) in zip(persons, marks.items(), strict=True):
+            con.execute(
+                f"update {table(model)} set {mark} where one_id = ? and {PERIOD_COLUMNS[model]} < ? and {rows}",
+                [one_id, held],
+            )
         complete_the_period(con)
 
     result = run_dbt(["run", "-s", *PERIOD_MODELS], tiny.raw, database.parent)
     assert result.returncode == 0, result.stdout[-6000:]
     with duckdb.connect(str(database), read_only=True) as con:
-        for one_id, (model, mark) in zip(persons, marks.items(), strict=True):
+        for one_id, (model, (mark, _)) in zip(persons, marks.items(), strict=True):
             query = f"select count(*) from {table(model)} where one_id = ? and {mark}"
             (marked,) = con.execute(query, [one_id]).fetchone()
             assert marked > 0, model
-            for other in PERIOD_MODELS:
+            for other, column in PERIOD_COLUMNS.items():
                 (added,) = con.execute(
-                    f"select count(*) from {table(other)} where one_id = ? and period_end > ?", [one_id, held]
+                    f"select count(*) from {table(other)} where one_id = ? and {column} > ?", [one_id, held]
                 ).fetchone()
                 assert added > 0, (model, other)
 
@@ -327,9 +406,9 @@ def test_the_event_models_equal_a_full_rebuild_at_an_earlier_as_of_date(tiny: Ti
 @pytest.mark.slow  # make test-slow
 def test_the_transitions_catch_up_after_a_run_without_the_lifecycle(tiny: TinyBuild, tmp_path: Path) -> None:
     # A period completes and a run leaves the lifecycle out: the transitions rebuild a person
-    # whose RFM class changed, with the new period's RFM snapshot, so their last period is one
-    # the lifecycle has not yet. When the lifecycle then adds that period for everyone (rows it
-    # does not log), the transitions compare everything rather than miss them.
+    # whose RFM class changed (a paid order moved to them), with the new period's RFM snapshot, so
+    # their last period is one the lifecycle has not yet. When the lifecycle then adds that period
+    # for everyone (rows it does not log), the transitions compare everything rather than miss them.
     start = a_period_earlier(tiny, tmp_path)
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     for work in (incremental, full):
@@ -338,16 +417,18 @@ def test_the_transitions_catch_up_after_a_run_without_the_lifecycle(tiny: TinyBu
         with duckdb.connect(str(work / "warehouse.duckdb")) as con:
             complete_the_period(con)
             con.execute(
-                f"update {RFM} set rfm_class = case when rfm_class = 'prospect' then 'general_retain'"
-                f" else 'prospect' end where (one_id, snapshot_date) = (select (one_id, min(snapshot_date)) from {RFM}"
-                " group by one_id order by one_id limit 1)"
+                f"update {ORDERS} set one_id = (select min(one_id) from {RFM} where rfm_class = 'prospect')"
+                f" where order_id = (select min(order_id) from {ORDERS} where is_paid and one_id is not null"
+                f" and paid_at < (select min(period_end_at) from {PERIODS}) + interval 7 day)"
             )
-    for args in (["-s", "fct_state_transitions"], ["-s", *PERIOD_MODELS]):
+    rfm = ["int_rfm_measures", "fct_rfm_thresholds", "fct_rfm_snapshots"]
+    for args in (["-s", *rfm, "fct_state_transitions"], ["-s", *PERIOD_MODELS]):
         result = run_dbt(["run", *args], tiny.raw, incremental)
         assert result.returncode == 0, result.stdout[-6000:]
     result = run_dbt(["run", "-s", *PERIOD_MODELS, "--full-refresh"], tiny.raw, full)
     assert result.returncode == 0, result.stdout[-6000:]
     tables = [table(model) for model in PERIOD_MODELS]
-    assert table_checksums(incremental / "warehouse.duckdb", tables) == table_checksums(
-        full / "warehouse.duckdb", tables
-    )
+    before = table_checksums(start, tables)
+    after = table_checksums(incremental / "warehouse.duckdb", tables)
+    assert [t for t in tables if after[t] == before[t]] == []
+    assert after == table_checksums(full / "warehouse.duckdb", tables)

@@ -136,12 +136,9 @@ final as (
         cast(paid_orders_to_date as bigint) as paid_orders_to_date,
         period_gmv
     from staged
-    {%- if is_incremental() %}
-        -- Without the held rows the new rows of an unchanged person took their previous stage from.
-        where
-            one_id in (select changed_persons.one_id from changed_persons)
-            or period_end > {{ held_period_end() }}
-    {%- endif %}
+    -- An incremental run writes the rebuilt persons' rows and the new periods' (not the held rows
+    -- it read for the previous stage).
+    where {{ rebuilt_or_new_rows() }}
 
 )
 

@@ -5,7 +5,8 @@
         on_schema_change='fail',
         pre_hook=[
             "{{ record_person_writes(
-                run_state='(select max(lifecycle.period_end) from ' ~ ref('fct_lifecycle_stages') ~ ' as lifecycle)'
+                run_state='least((select max(lifecycle.period_end) from ' ~ ref('fct_lifecycle_stages')
+                ~ ' as lifecycle), (select max(rfm.snapshot_date) from ' ~ ref('fct_rfm_snapshots') ~ ' as rfm))'
             ) }}",
             "{{ delete_persons_missing_from(
                 '(select one_id, snapshot_date as period_end from ' ~ ref('fct_rfm_snapshots')
@@ -23,21 +24,14 @@
 --
 -- Incremental, per person (macros/incremental/person_periods.sql): a transition depends only on
 -- the person's RFM classes and lifecycle rows up to its period. A run rebuilds the persons whose
--- lifecycle rows fct_lifecycle_stages rebuilt since its last run (its log) or whose RFM classes
--- up to the held period (the table's last) differ from the `rfm_class` rows the table holds
--- (changed_persons_since_last_run()), adds the rows of the periods completed since for everyone
--- else (from the held row on, for the previous state), and deletes the persons with no state left
--- up to the held period. The log holds no person who only gained a completed period's lifecycle
--- row, so when the table got ahead of the lifecycle (RFM, rebuilt every run, had a period the
--- lifecycle had not yet: its last run records the lifecycle's last period), and without a log,
--- every state with the period's GMV is compared. An RFM row's GMV is the lifecycle row's of the
--- same period, so comparing the lifecycle rows' GMV covers it.
-{%- set rfm_states -%}
-    (
-        select one_id, snapshot_date as period_end, rfm_class as to_state
-        from {{ ref('fct_rfm_snapshots') }}
-    ) as rfm_states
-{%- endset %}
+-- lifecycle rows or RFM snapshots fct_lifecycle_stages and fct_rfm_snapshots rebuilt since its
+-- last run (their logs, changed_persons_since_last_run()), adds the rows of the periods completed
+-- since for everyone else (from the held row on, for the previous state), and deletes the persons
+-- with no state left up to the held period. The logs hold no person who only gained a completed
+-- period's row, so when the table got ahead of either input (one had a period the other had not
+-- yet: its last run records the earlier of their last periods), and without the logs, every
+-- state with the period's GMV is compared. An RFM row's GMV is the lifecycle row's of the same
+-- period, so comparing the lifecycle rows' GMV covers it.
 {%- set person_states -%}
     (
         select
@@ -61,7 +55,7 @@ with
 changed_persons as (
 
     {{ changed_persons_since_last_run(
-        'fct_lifecycle_stages',
+        ['fct_lifecycle_stages', 'fct_rfm_snapshots'],
         person_states,
         this,
         ['one_id', 'state_model', 'period_end', 'to_state', 'period_gmv'],
@@ -70,12 +64,6 @@ changed_persons as (
             "case when state_model = 'rfm_class' then null else period_gmv end"
         ],
         where='period_end <= ' ~ held_period_end(),
-        unlogged={
-            'source': rfm_states,
-            'target': '(select * from ' ~ this ~ " where state_model = 'rfm_class') as held_rfm_states",
-            'columns': ['one_id', 'period_end', 'to_state'],
-            'where': 'period_end <= ' ~ held_period_end(),
-        },
         fallback_if=held_period_end() ~ ' > cast(previous_run_state as date)',
     ) }}
 
@@ -173,12 +161,9 @@ final as (
         to_state,
         cast(coalesce(period_gmv, 0) as decimal(18, 2)) as period_gmv
     from states
-    {%- if is_incremental() %}
-        -- Without the held rows the new rows of an unchanged person took their previous state from.
-        where
-            one_id in (select changed_persons.one_id from changed_persons)
-            or period_end > {{ held_period_end() }}
-    {%- endif %}
+    -- An incremental run writes the rebuilt persons' rows and the new periods' (not the held rows
+    -- it read for the previous state).
+    where {{ rebuilt_or_new_rows() }}
 
 )
 
