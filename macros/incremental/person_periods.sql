@@ -64,10 +64,12 @@
     {%- set period_column = person_period_column() -%}
     {{ record_person_periods_run_scope(target, source) }}
     {%- if model_logs_person_writes() %}
-    {#- Its readers take the rows after the held period by period; the persons rebuilt changed. #}
+    {#- Its readers take the rows after the held period by period; the persons rebuilt changed. A
+        table its pre-hook emptied (no held period) is rebuilt whole: everyone it writes changed,
+        the rows of periods its readers hold too. #}
     {{ log_person_writes(
         '(select rebuilt.one_id from ' ~ source ~ ' as rebuilt where rebuilt.' ~ period_column ~ ' <= '
-        ~ held_period_end(target) ~ ')'
+        ~ held_period_end(target) ~ ' or ' ~ held_period_end(target) ~ " = date '0001-01-01')"
     ) }};
     {%- endif %}
 

@@ -13,7 +13,8 @@
         delete_events_no_longer_accepted()) those of the rows they delete. The strategy
         person_periods logs the persons it rebuilt whole, not those it only gave the rows of a
         newly completed period (everyone, when a period completes): its readers take the rows
-        after their own held period for everyone (macros/incremental/person_periods.sql).
+        after their own held period for everyone (macros/incremental/person_periods.sql); on a
+        table its pre-hook emptied, it logs everyone it writes.
     A reader keeps its own watermark, the start of its last run that committed (the newest
     marker of its own log, person_log_watermark()), and asks persons_written_since() which
     persons a model wrote after it: none, all, or a query of one_id. A run killed, skipped or not

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.tests.dbt_helpers import compiled_sql, run_dbt
+from orchestration.tests.test_incremental_persons import PERIOD_COLUMNS
 from orchestration.tests.test_scoped_tests import SCOPE_MARK, invocation, node_results
 
 # Builds the tiny tier several times over: `make test-slow`, not `make test`.
@@ -33,6 +34,7 @@ NEWLY_SCOPED = {
     "int_person_events_as_of",
     "int_person_event_facts",
     "int_person_period_activity",
+    "fct_rfm_snapshots",
 }
 # One scan per table: `from "schema"."table"`, then the scope condition, if any, up to the line
 # closing the table's CTE.
@@ -121,7 +123,8 @@ def test_daily_run_scans_what_it_wrote_and_everything_else_whole(daily: Path) ->
         expected = {
             "dbt_invocation_id": f"dbt_invocation_id = '{this_run}'",
             # The persons the run rebuilt, and the periods after the one it held.
-            "person_periods": f"(period_end > cast('{written_from}' as date) or one_id in (select rebuilt.one_id"
+            "person_periods": f"({PERIOD_COLUMNS.get(model, 'period_end')} > cast('{written_from}' as date)"
+            " or one_id in (select rebuilt.one_id"
             f' from "warehouse"."audit"."dbt_run_persons__{model}" as rebuilt))',
         }.get(column, f"{column} >= cast('{written_from}' as date)")
         assert condition == expected, table

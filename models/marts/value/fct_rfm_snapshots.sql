@@ -14,14 +14,16 @@
 --
 -- Incremental, per person (macros/incremental/person_periods.sql, the period column
 -- snapshot_date): a person's rows up to the held snapshot (the table's last) follow from their
--- buyer rows and their first snapshot (the first period ending after they were first seen; a paid
--- order comes after its person was first seen, so no buyer row precedes it). A run scores every
+-- buyer rows and their first snapshot (the first period ending after they were first seen,
+-- compared with their earliest row in the table: a paid order comes after its person was first
+-- seen, so no buyer row precedes it; a person for whom one did would be rebuilt on every run,
+-- never missed). A run scores every
 -- buyer of every snapshot (a score ranks a buyer within the whole snapshot) and rebuilds the
 -- persons whose buyer rows up to the held snapshot, in any column, or first snapshot differ from
 -- what the table holds (changed_persons()), adds the new snapshots' rows for everyone else, and
 -- deletes, before it writes, the persons not seen by the held snapshot any more (rfm_held_persons();
--- everyone when the held snapshot is no period any more or the seed's prospect class reads
--- differently). So a day that completes no period rewrites only the persons whose buyer rows
+-- everyone when its snapshots are not exactly the periods up to the held one, or the seed's
+-- prospect class reads differently). So a day that completes no period rewrites only the persons whose buyer rows
 -- changed: those whose orders or identity changed, and the few whose score or class moved with
 -- their snapshot's ranks and cuts.
 with
