@@ -23,7 +23,8 @@
 
 
 {#- The table's last period end (a date), as a scalar subquery; the earliest date when the table is
-    empty. Valid only in an incremental run, on the models keyed by one_id and period_end. -#}
+    empty. Valid only in an incremental run, on the models keyed by one_id and their period column
+    (person_period_column()). -#}
 {% macro held_period_end(relation=none) -%}
     (
         select coalesce(max(held_rows.{{ person_period_column() }}), date '0001-01-01')
@@ -106,14 +107,15 @@
 {%- endmacro %}
 
 
-{#- The rows a person × period model writes, as a condition on `person_column` and `period_column`:
-    on an incremental run every row of the persons it rebuilds (the CTE changed_persons) and the
-    rows of the periods completed after the held one; on a full build every row (true). -#}
-{% macro rebuilt_or_new_rows(person_column='one_id', period_column='period_end') -%}
+{#- The rows a person × period model writes, as a condition on `person_column` and `period_column`
+    (the model's own, person_period_column(), unless named): on an incremental run every row of the
+    persons it rebuilds (the CTE changed_persons) and the rows of the periods completed after the
+    held one; on a full build every row (true). -#}
+{% macro rebuilt_or_new_rows(person_column='one_id', period_column=none) -%}
     {%- if is_incremental() -%}
     (
         {{ person_column }} in (select changed_persons.one_id from changed_persons)
-        or {{ period_column }} > {{ held_period_end() }}
+        or {{ period_column or person_period_column() }} > {{ held_period_end() }}
     )
     {%- else -%}
     true

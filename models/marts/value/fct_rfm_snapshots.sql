@@ -190,7 +190,7 @@ prospects as (
 final as (
 
     select * from buyers
-    where {{ rebuilt_or_new_rows('one_id', 'snapshot_date') }}
+    where {{ rebuilt_or_new_rows() }}
     union all
     select * from prospects
 
