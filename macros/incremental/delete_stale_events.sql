@@ -10,21 +10,22 @@
 {% macro delete_events_no_longer_accepted() -%}
     {%- if is_incremental() %}
     {%- set staged_from = partitions_written_since('stg_tracking__events', model_watermark()) %}
+    {#- One list of event ids (a union, not an `or` of two subqueries), so the table is read for
+        its event ids alone and the few matches; with an `or`, every row was read whole. #}
     {%- set no_longer_accepted -%}
-        {% if staged_from is none -%}
-        false
-        {%- elif staged_from == 'all' -%}
-        event_id not in (select accepted.event_id from {{ ref('stg_tracking__events') }} as accepted)
-        {%- else -%}
-        (
-            partition_date >= cast('{{ staged_from }}' as date)
-            and event_id not in (
-                select accepted.event_id from {{ ref('stg_tracking__events') }} as accepted
-                where accepted.partition_date >= cast('{{ staged_from }}' as date)
-            )
-        )
-        {%- endif %}
-        or event_id in (
+        event_id in (
+            {%- if staged_from is not none %}
+            {%- set rewritten = '' if staged_from == 'all' else
+                " where accepted.partition_date >= cast('" ~ staged_from ~ "' as date)" %}
+            select held.event_id
+            from {{ this }} as held
+            where
+                {{ 'true' if staged_from == 'all' else "held.partition_date >= cast('" ~ staged_from ~ "' as date)" }}
+                and held.event_id not in (select accepted.event_id from {{ ref('stg_tracking__events') }} as accepted{{ rewritten }})
+
+            union all
+
+            {% endif -%}
             select event_identifiers.event_id
             from {{ ref('stg_tracking__event_identifiers') }} as event_identifiers
             inner join {{ ref('int_identity_erased_nodes') }} as erased_nodes
@@ -35,4 +36,3 @@
     {{ delete_logging_persons(no_longer_accepted, 'event_id') }}
     {%- endif %}
 {%- endmacro %}
-

@@ -15,22 +15,21 @@
 -- Incremental: an event's resolving identifier never changes (identifier types have a fixed
 -- priority and a blocked identifier stays blocked), only that identifier's person can, when
 -- persons merge or split. A run resolves the events of the partitions from the cutoff
--- (macros/incremental), re-resolves older events whose identifier now belongs to another
--- person or to none, and resolves older events it does not hold (no longer erased); the
--- post-hook deletes events that were erased or left staging. Every run logs the persons whose
--- events it wrote, moved or deleted, for the person models (macros/incremental/person_writes.sql).
+-- (macros/incremental); keeps the held row of an older event whose identifier now belongs to
+-- another person, with that person; and resolves the older events it does not hold (late lines
+-- staged since its last run, events no longer erased), looking for them only in the partitions
+-- whose counts say one is missing. The post-hook deletes events that were erased or left
+-- staging. Every run logs the persons whose events it wrote, moved or deleted, for the person
+-- models (macros/incremental/person_writes.sql).
 -- Changing the identity_blocklist or identifier_type_priority seeds needs `--full-refresh`.
 {%- set cutoff = incremental_partition_cutoff() %}
-{%- set to_resolve -%}
-    {%- if cutoff -%}
-        (
-            partition_date >= cast('{{ cutoff }}' as date)
-            or event_id in (select reassigned_events.event_id from reassigned_events)
-        )
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endset %}
+{%- if cutoff %}
+    {%- set staged_from = partitions_written_since('stg_tracking__events', model_watermark()) %}
+    {%- set older -%} partition_date < cast('{{ cutoff }}' as date) {%- endset %}
+    {%- set unheld_partition -%}
+        partition_date in (select unheld_partitions.partition_date from unheld_partitions)
+    {%- endset %}
+{%- endif %}
 
 with
 
@@ -46,28 +45,117 @@ erased_nodes as (
 
 ),
 
+events_with_erased_identifiers as (
+
+    -- Every accepted event carrying an erased identifier: left out.
+    select distinct
+        event_identifiers.event_id,
+        event_identifiers.partition_date
+    from {{ ref('stg_tracking__event_identifiers') }} as event_identifiers
+    inner join erased_nodes on event_identifiers.identifier_key = erased_nodes.identifier_key
+    where event_identifiers.identifier_status = 'valid'
+
+),
+
 {% if cutoff %}
-reassigned_events as (
+moved_events as (
 
-    -- Older events whose resolving identifier's person changed since they were written.
-    select previous.event_id
-    from {{ this }} as previous
-    left join persons on previous.resolved_identifier_key = persons.identifier_key
+    -- Older events whose resolving identifier now belongs to another person. An identifier that
+    -- belongs to no person was erased: the post-hook deletes its events.
+    select
+        held.event_id,
+        persons.one_id
+    from {{ this }} as held
+    inner join persons on held.resolved_identifier_key = persons.identifier_key
+    where held.{{ older }} and persons.one_id != held.one_id
+
+),
+
+moved_rows as (
+
+    -- Their held rows with the new person (read whole only for them), but for those erased.
+    select
+        held.* replace (
+            moved_events.one_id as one_id,
+            '{{ invocation_id }}' as dbt_invocation_id
+        )
+    from {{ this }} as held
+    inner join moved_events on held.event_id = moved_events.event_id
     where
-        previous.partition_date < cast('{{ cutoff }}' as date)
-        and previous.resolved_identifier_key is not null
-        and (persons.one_id is null or persons.one_id != previous.one_id)
+        held.event_id not in (
+            select events_with_erased_identifiers.event_id from events_with_erased_identifiers
+        )
 
-    union all
+),
 
-    -- Older accepted events the table does not hold: left out while one of their identifiers
-    -- was erased, back now that it no longer is (a split released it from the erased person).
-    -- Those still erased are left out again below.
+partition_counts as (
+
+    -- Per older partition: the events staging accepted, those the table holds, and those erased
+    -- (held ones counted once).
+    select
+        staged.partition_date,
+        staged.accepted_events,
+        coalesce(held.held_events, 0) as held_events,
+        coalesce(erased.erased_events, 0) - coalesce(held_erased.held_erased_events, 0) as left_out_events
+    from (
+        select partition_date, count(*) as accepted_events
+        from {{ ref('stg_tracking__events') }}
+        where {{ older }}
+        group by partition_date
+    ) as staged
+    left join (
+        select partition_date, count(*) as held_events
+        from {{ this }}
+        where {{ older }}
+        group by partition_date
+    ) as held on staged.partition_date = held.partition_date
+    left join (
+        select partition_date, count(*) as erased_events
+        from events_with_erased_identifiers
+        where {{ older }}
+        group by partition_date
+    ) as erased on staged.partition_date = erased.partition_date
+    left join (
+        select partition_date, count(*) as held_erased_events
+        from {{ this }}
+        where
+            {{ older }}
+            and event_id in (select events_with_erased_identifiers.event_id from events_with_erased_identifiers)
+        group by partition_date
+    ) as held_erased on staged.partition_date = held_erased.partition_date
+
+),
+
+unheld_partitions as (
+
+    -- The older partitions where an accepted event is neither held nor left out: staging wrote
+    -- it since (a late line), or an erasure was withdrawn or a split released an identifier from
+    -- an erased person. The partitions staging rewrote since this model's last run are searched
+    -- in any case, since events may also have left them.
+    select partition_date
+    from partition_counts
+    where
+        accepted_events != held_events + left_out_events
+        {%- if staged_from == 'all' %}
+        or true
+        {%- elif staged_from %}
+        or partition_date >= cast('{{ staged_from }}' as date)
+        {%- endif %}
+
+),
+
+unheld_events as (
+
+    -- Their accepted events the table does not hold (those still erased are left out below).
     select accepted.event_id
     from {{ ref('stg_tracking__events') }} as accepted
     where
-        accepted.partition_date < cast('{{ cutoff }}' as date)
-        and accepted.event_id not in (select held.event_id from {{ this }} as held)
+        accepted.{{ older }}
+        and accepted.{{ unheld_partition }}
+        and accepted.event_id not in (
+            select held.event_id from {{ this }} as held
+            where held.{{ older }} and held.{{ unheld_partition }}
+        )
 
 ),
 
@@ -75,22 +163,35 @@ reassigned_events as (
 events as (
 
     select * from {{ ref('stg_tracking__events') }}
-    where {{ to_resolve }}
+    where {{ from_partition_cutoff(cutoff) }}
+    {%- if cutoff %}
+
+    union all
+
+    select * from {{ ref('stg_tracking__events') }}
+    where
+        {{ older }}
+        and {{ unheld_partition }}
+        and event_id in (select unheld_events.event_id from unheld_events)
+    {%- endif %}
 
 ),
 
 event_identifiers as (
 
     select * from {{ ref('stg_tracking__event_identifiers') }}
-    where identifier_status = 'valid' and {{ to_resolve }}
+    where identifier_status = 'valid' and {{ from_partition_cutoff(cutoff) }}
+    {%- if cutoff %}
 
-),
+    union all
 
-events_with_erased_identifiers as (
-
-    select distinct event_identifiers.event_id
-    from event_identifiers
-    inner join erased_nodes on event_identifiers.identifier_key = erased_nodes.identifier_key
+    select * from {{ ref('stg_tracking__event_identifiers') }}
+    where
+        identifier_status = 'valid'
+        and {{ older }}
+        and {{ unheld_partition }}
+        and event_id in (select unheld_events.event_id from unheld_events)
+    {%- endif %}
 
 ),
 
@@ -163,3 +264,9 @@ final as (
 )
 
 select * from final
+{%- if cutoff %}
+
+union all by name
+
+select * from moved_rows
+{%- endif %}
