@@ -23,7 +23,11 @@ persons as (
 
 person_tags as (
 
+    -- One row per person and tag on the as-of date (the grain of fct_person_tags, tested), so
+    -- rows are counted, not distinct persons or tags: a distinct count over every tag row cost
+    -- most of this model.
     select * from {{ ref('fct_person_tags') }}
+    where as_of_date = (select max(persons.as_of_date) from persons)
 
 ),
 
@@ -141,7 +145,7 @@ tag_counts as (
 
     select
         tag_registry.tag_code as item,
-        count(distinct person_tags.one_id) as persons,
+        count(person_tags.one_id) as persons,
         tag_registry.required_source
     from tag_registry
     left join person_tags on tag_registry.tag_code = person_tags.tag_code
@@ -157,7 +161,7 @@ persons_with_every_tag as (
         from person_tags
         where tag_code in (select applicable_tags.tag_code from applicable_tags)
         group by one_id
-        having count(distinct tag_code) = (select count(*) from applicable_tags)
+        having count(*) = (select count(*) from applicable_tags)
     ) as fully_tagged
 
 ),
