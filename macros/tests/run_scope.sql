@@ -6,6 +6,10 @@
                          (incremental_partition_cutoff() of that column) on;
       person_periods     (strategy person_periods only) the rows of the persons the run rebuilt
                          and of the periods after the held one, which is all it inserts,
+      {rows_of: <model>, key: <column>}  (a view only) the rows whose key the model it reads
+                         (a ref) wrote in this run: for a view with one row per row of that
+                         model (a projection or a filter), keyed by the same column; tested whole
+                         on the first run after its compiled SQL changed,
     and, but for person_periods, runs record_run_scope() as a pre-hook; the person_periods
     strategy records its own scope (record_person_periods_run_scope()), since only it knows which
     persons it rebuilt. Either writes the model's ledger, audit.dbt_run_scope__<model>, only when
@@ -47,7 +51,9 @@
     computed as the model computes it: the hook runs before the model's insert). Nothing on a
     full build, nor where run_scoped_tests_supported() is false (Spark). -#}
 {% macro record_run_scope() -%}
-    {%- if execute and is_incremental() and run_scoped_tests_supported() -%}
+    {%- if execute and run_scoped_tests_supported() and model.config.meta.get('run_scope') is mapping -%}
+        {{ record_view_run_scope() }}
+    {%- elif execute and is_incremental() and run_scoped_tests_supported() -%}
         {%- set scope = model.config.meta.get('run_scope') -%}
         {%- if not scope -%}
             {{ exceptions.raise_compiler_error(
@@ -65,6 +71,75 @@
                 {{ "'" ~ written_from ~ "'" if written_from else 'null' }} as written_from
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of a view declaring meta.run_scope {rows_of, key} (record_run_scope() calls it):
+    records in its ledger that this invocation built it, and whether its compiled SQL is the one
+    its last build recorded ('rows_of') or not ('definition_changed': its rows may differ
+    anywhere, so its tests read it whole). A first build finds no record: whole. -#}
+{% macro record_view_run_scope() -%}
+    {%- set ledger = run_scope_relation(model) -%}
+    {%- set definition = local_md5(model.compiled_code or '') -%}
+    create table if not exists {{ ledger }} as
+    select
+        cast(null as {{ dbt.type_string() }}) as invocation_id,
+        cast(null as {{ dbt.type_string() }}) as scope_column,
+        cast(null as {{ dbt.type_string() }}) as written_from
+    where false;
+    create or replace table {{ ledger }} as
+    select
+        '{{ invocation_id }}' as invocation_id,
+        case
+            when exists (select 1 from {{ ledger }} as held where held.written_from = '{{ definition }}')
+                then 'rows_of'
+            else 'definition_changed'
+        end as scope_column,
+        '{{ definition }}' as written_from
+{%- endmacro %}
+
+
+{#- The condition naming the rows of a view declaring meta.run_scope {rows_of, key} that the
+    current invocation changed: those whose key the model named by rows_of wrote incrementally
+    in it (run_scope_condition() of that model), when the view was built in this invocation from
+    the compiled SQL of its last build; none (whole view) otherwise. -#}
+{% macro rows_of_run_scope_condition(node, scope) -%}
+    {%- set hooks = node.config.get('pre-hook', []) | map(attribute='sql') | join(' ') -%}
+    {%- set parents = [] -%}
+    {%- for parent_id in node.depends_on.nodes -%}
+        {%- set parent = graph.nodes.get(parent_id) -%}
+        {%- if parent and parent.resource_type == 'model' and parent.name == scope.get('rows_of') -%}
+            {%- do parents.append(parent) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if node.config.materialized != 'view' or not scope.get('key') or parents | length != 1
+        or 'record_run_scope' not in hooks -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ node.name ~ " (" ~ node.original_file_path ~ ") declares meta.run_scope"
+            ~ " {rows_of: ..., key: ...}, which only a view can: one that reads the model named by"
+            ~ " rows_of with ref(), keeps its key column and runs the pre-hook record_run_scope()"
+            ~ " (docs/incremental.md).") }}
+    {%- endif -%}
+    {%- set parent_condition = run_scope_condition(parents[0]) -%}
+    {%- if parent_condition is none or not run_scoped_tests_supported() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set ledger = run_scope_relation(node) -%}
+    {%- if not audit_table_exists(ledger) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set rows = run_query(
+        "select scope_column from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
+    ).rows -%}
+    {%- if rows | length == 0 or rows[0][0] != 'rows_of' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set parent_relation = api.Relation.create(
+        database=parents[0].database, schema=parents[0].schema, identifier=parents[0].alias) -%}
+    {{ return(
+        scope.key ~ " in (select scoped_rows." ~ scope.key ~ " from " ~ parent_relation
+        ~ " as scoped_rows where " ~ parent_condition ~ ")"
+    ) }}
 {%- endmacro %}
 
 
@@ -119,6 +194,9 @@
     model of the graph), or none when it did not build the model incrementally (whole table). -#}
 {% macro run_scope_condition(node) -%}
     {%- set scope = node.config.meta.get('run_scope') -%}
+    {%- if scope is mapping -%}
+        {{ return(rows_of_run_scope_condition(node, scope)) }}
+    {%- endif -%}
     {%- if not scope or node.config.materialized != 'incremental' -%}
         {{ return(none) }}
     {%- endif -%}

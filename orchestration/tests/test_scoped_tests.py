@@ -304,3 +304,56 @@ def test_person_periods_scope_is_the_persons_rebuilt(landed: Path, tmp_path: Pat
     shutil.copy(work / "warehouse.duckdb", full / "warehouse.duckdb")
     dbt_or_fail(["build", "-s", *models, "--vars", "{full_tests: true}"], landed / "raw", full, frozenset({stage}))
     assert node_results(full / "target")[stage][0] == "fail"
+
+
+def test_a_view_is_tested_on_the_rows_its_model_wrote(landed: Path, tmp_path: Path) -> None:
+    # fct_events, a view with one row per resolved event (run_scope {rows_of, key}), is tested on
+    # the events the resolution wrote: a duplicate it wrote is caught, an old one is left to the
+    # full tests; after the view's SQL changed, its tests read it whole.
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
+    # A first build of the view records its definition (before it, its tests read it whole).
+    dbt_or_fail(["run", "-s", "fct_events"], landed / "raw", work)
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        # An old duplicate, in partitions the run does not rewrite.
+        old = con.execute(
+            "select event_id from intermediate.int_events_resolved_to_persons"
+            " where partition_date < date '2026-03-01' order by event_id limit 2"
+        ).fetchall()
+        con.execute(
+            "update intermediate.int_events_resolved_to_persons set event_id = ? where event_id = ?",
+            [old[0][0], old[1][0]],
+        )
+        # A duplicate the run writes: a recent staged event twice.
+        con.execute(
+            "insert into staging.stg_tracking__events select * from staging.stg_tracking__events"
+            " where event_id = (select min(event_id) from staging.stg_tracking__events"
+            " where partition_date = date '2026-03-31')"
+        )
+    models = ["int_events_resolved_to_persons", "fct_events"]
+    unique_resolved = "unique_int_events_resolved_to_persons_event_id"
+    unique_events = "unique_fct_events_event_id"
+    # (The same duplicate fails the model's own test, which would skip the view: left out here.)
+    dbt_or_fail(
+        ["build", "-s", *models, "--exclude", unique_resolved], landed / "raw", work, frozenset({unique_events})
+    )
+    target = work / "target"
+    results = node_results(target)
+    sql = run_sql(target, unique_events)
+    assert SCOPE_MARK in sql and "scoped_rows" in sql
+    assert results[unique_events] == ("fail", 1)  # the new duplicate, not the old one
+
+    # The view's SQL changed since its last build (its recorded definition differs): whole.
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        con.execute("update audit.dbt_run_scope__fct_events set written_from = 'an older definition'")
+        con.execute(
+            "delete from staging.stg_tracking__events where rowid = (select max(rowid)"
+            " from staging.stg_tracking__events where event_id = (select min(event_id)"
+            " from staging.stg_tracking__events where partition_date = date '2026-03-31'))"
+        )
+    dbt_or_fail(["build", "-s", *models], landed / "raw", work, frozenset({unique_events}))
+    results = node_results(target)
+    assert SCOPE_MARK not in run_sql(target, unique_events)
+    assert results[unique_events] == ("fail", 1)  # the old duplicate
+    assert results[unique_resolved][0] == "pass"
