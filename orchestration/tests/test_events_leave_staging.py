@@ -93,11 +93,12 @@ def test_events_leaving_staging_leave_the_resolved_events(tiny: TinyBuild, tmp_p
 
 
 def events_of(database: Path, account: str) -> int:
-    """How many resolved events carry the account (any of their identifiers)."""
+    """How many resolved events before 2026-04-01 (the days landed here aside) carry the account."""
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(
             "select count(*) from intermediate.int_events_resolved_to_persons"
-            " where event_id in (select event_id from staging.stg_tracking__event_identifiers"
+            " where partition_date < date '2026-04-01'"
+            " and event_id in (select event_id from staging.stg_tracking__event_identifiers"
             " where identifier_type = 'account_id' and identifier_value = ?)",
             [account],
         ).fetchone()[0]

@@ -12,19 +12,28 @@
 -- identifier (an account outranks the shared tablet it was used on). Events that carry an
 -- erased identifier are left out; events with no identifier of any person keep a null one_id.
 --
--- Incremental: an event's resolving identifier never changes (identifier types have a fixed
--- priority and a blocked identifier stays blocked), only that identifier's person can, when
--- persons merge or split. A run resolves the events of the partitions from the cutoff
--- (macros/incremental); keeps the held row of an older event whose identifier now belongs to
--- another person, with that person; and resolves the older events it does not hold (late lines
--- staged since its last run, events no longer erased), looking for them only in the partitions
--- whose counts say one is missing. The post-hook deletes events that were erased or left
--- staging. Every run logs the persons whose events it wrote, moved or deleted, for the person
--- models (macros/incremental/person_writes.sql).
+-- Incremental: a run resolves the events of the partitions from its cutoff (macros/incremental),
+-- or from the oldest partition staging rewrote since its last run. In an older partition an
+-- event's resolving identifier never changes (identifier types have a fixed priority and a
+-- blocked identifier stays blocked), only that identifier's person can, when persons merge or
+-- split: the run writes such an event's held row again with the new person. It resolves the
+-- older events it does not hold (released from an erasure) in the partitions whose counts say
+-- one is missing. The post-hook deletes events that were erased or left staging. Every run logs
+-- the persons whose events it wrote, moved or deleted, for the person models
+-- (macros/incremental/person_writes.sql).
 -- Changing the identity_blocklist or identifier_type_priority seeds needs `--full-refresh`.
 {%- set cutoff = incremental_partition_cutoff() %}
 {%- if cutoff %}
+    {#- Partitions staging rewrote since this model's last run are resolved again whole: their
+        events may have changed, left or arrived (all of them when staging was rebuilt). #}
     {%- set staged_from = partitions_written_since('stg_tracking__events', model_watermark()) %}
+    {%- if staged_from == 'all' %}
+        {%- set cutoff = none %}
+    {%- elif staged_from and staged_from < cutoff %}
+        {%- set cutoff = staged_from %}
+    {%- endif %}
+{%- endif %}
+{%- if cutoff %}
     {%- set older -%} partition_date < cast('{{ cutoff }}' as date) {%- endset %}
     {%- set unheld_partition -%}
         partition_date in (select unheld_partitions.partition_date from unheld_partitions)
@@ -47,7 +56,8 @@ erased_nodes as (
 
 events_with_erased_identifiers as (
 
-    -- Every accepted event carrying an erased identifier: left out.
+    -- Every record of the event stream carrying an erased identifier: left out. (Binds and
+    -- profile updates have identifiers too but are no events: counted below only as events.)
     select distinct
         event_identifiers.event_id,
         event_identifiers.partition_date
@@ -90,8 +100,9 @@ moved_rows as (
 
 partition_counts as (
 
-    -- Per older partition: the events staging accepted, those the table holds, and those erased
-    -- (held ones counted once).
+    -- Per older partition (staging did not rewrite it since this model's last run): the events
+    -- staging accepted, those the table holds, and the accepted events left out as erased (held
+    -- ones counted once).
     select
         staged.partition_date,
         staged.accepted_events,
@@ -111,8 +122,10 @@ partition_counts as (
     ) as held on staged.partition_date = held.partition_date
     left join (
         select partition_date, count(*) as erased_events
-        from events_with_erased_identifiers
-        where {{ older }}
+        from {{ ref('stg_tracking__events') }}
+        where
+            {{ older }}
+            and event_id in (select events_with_erased_identifiers.event_id from events_with_erased_identifiers)
         group by partition_date
     ) as erased on staged.partition_date = erased.partition_date
     left join (
@@ -128,19 +141,11 @@ partition_counts as (
 
 unheld_partitions as (
 
-    -- The older partitions where an accepted event is neither held nor left out: staging wrote
-    -- it since (a late line), or an erasure was withdrawn or a split released an identifier from
-    -- an erased person. The partitions staging rewrote since this model's last run are searched
-    -- in any case, since events may also have left them.
+    -- The older partitions where an accepted event is neither held nor left out: an erasure
+    -- was withdrawn, or a split released an identifier from an erased person.
     select partition_date
     from partition_counts
-    where
-        accepted_events != held_events + left_out_events
-        {%- if staged_from == 'all' %}
-        or true
-        {%- elif staged_from %}
-        or partition_date >= cast('{{ staged_from }}' as date)
-        {%- endif %}
+    where accepted_events != held_events + left_out_events
 
 ),
 
@@ -268,5 +273,7 @@ select * from final
 
 union all by name
 
+-- (An event resolved from staging above, should a moved one be there too, is written once.)
 select * from moved_rows
+where moved_rows.event_id not in (select events.event_id from events)
 {%- endif %}
