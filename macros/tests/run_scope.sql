@@ -9,12 +9,13 @@
       {rows_of: <model>, key: <column>}  (a view only) the rows whose key the model it reads
                          (a ref) wrote in this run: for a view with one row per row of that
                          model (a projection or a filter), keyed by the same column; tested whole
-                         on the first run after its compiled SQL changed,
+                         until its compiled SQL has been tested whole and passed,
     and, but for person_periods, runs record_run_scope() as a pre-hook; the person_periods
     strategy records its own scope (record_person_periods_run_scope()), since only it knows which
     persons it rebuilt. Either writes the model's ledger, audit.dbt_run_scope__<model>, only when
     the model is built incrementally (is_incremental()), so the ledger says whether the model was
-    built incrementally in THIS invocation.
+    built incrementally in THIS invocation; a view's ledger is written on every build
+    (record_view_run_scope()).
     tested_rows_condition() is the one rule the tests read: the run scope, or none (whole table).
     get_where_subquery() narrows the model's generic tests to that scope, and the PII scan
     (pii_leak_scan(), the one singular test scoped) reads each such model only through it; both
@@ -74,28 +75,70 @@
 {%- endmacro %}
 
 
+{#- The md5 of the compiled SQL of a view declaring meta.run_scope {rows_of, key} whose tests
+    last read it whole and all passed, audit.dbt_view_tested__<view> (one row): until its current
+    SQL is recorded there, its tests read it whole. -#}
+{% macro view_tested_relation(node) -%}
+    {{ return(audit_relation('dbt_view_tested__' ~ node.name)) }}
+{%- endmacro %}
+
+
 {#- Pre-hook of a view declaring meta.run_scope {rows_of, key} (record_run_scope() calls it):
-    records in its ledger that this invocation built it, and whether its compiled SQL is the one
-    its last build recorded ('rows_of') or not ('definition_changed': its rows may differ
-    anywhere, so its tests read it whole). A first build finds no record: whole. -#}
+    records in its ledger that this invocation built it, with the md5 of its compiled SQL, and
+    whether its tests may be scoped: 'rows_of' when that SQL is the one its tests last read
+    whole and passed (view_tested_relation()), else 'definition_changed' (its rows may differ
+    anywhere: its tests read it whole, and record_view_definitions_tested() records the SQL
+    once they all pass). A first build finds no record: whole. -#}
 {% macro record_view_run_scope() -%}
+    {%- if model.config.materialized != 'view' -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ " (" ~ model.original_file_path ~ ") declares meta.run_scope"
+            ~ " {rows_of: ..., key: ...}, which only a view can (docs/incremental.md).") }}
+    {%- endif -%}
     {%- set ledger = run_scope_relation(model) -%}
+    {%- set tested = view_tested_relation(model) -%}
     {%- set definition = local_md5(model.compiled_code or '') -%}
-    create table if not exists {{ ledger }} as
-    select
-        cast(null as {{ dbt.type_string() }}) as invocation_id,
-        cast(null as {{ dbt.type_string() }}) as scope_column,
-        cast(null as {{ dbt.type_string() }}) as written_from
-    where false;
+    create table if not exists {{ tested }} (definition {{ dbt.type_string() }});
     create or replace table {{ ledger }} as
     select
         '{{ invocation_id }}' as invocation_id,
         case
-            when exists (select 1 from {{ ledger }} as held where held.written_from = '{{ definition }}')
+            when exists (select 1 from {{ tested }} as tested where tested.definition = '{{ definition }}')
                 then 'rows_of'
             else 'definition_changed'
         end as scope_column,
         '{{ definition }}' as written_from
+{%- endmacro %}
+
+
+{#- on-run-end hook: for each view declaring meta.run_scope {rows_of, key} that this invocation
+    built from SQL not yet tested ('definition_changed' in its ledger), records that SQL as tested
+    (view_tested_relation()) when every test of the view ran in this invocation, whole, and
+    passed. Returns the statements (DuckDB rolls back statements run while rendering a hook). -#}
+{% macro record_view_definitions_tested(results) -%}
+    {%- if execute and run_scoped_tests_supported() -%}
+        {%- set passed = [] -%}
+        {%- for result in results if result.node.resource_type == 'test' and (result.status | string) == 'pass' -%}
+            {%- do passed.append(result.node.unique_id) -%}
+        {%- endfor -%}
+        {%- set statements = [] -%}
+        {%- for view in graph.nodes.values() if view.resource_type == 'model'
+            and view.config.meta.get('run_scope') is mapping -%}
+            {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+                | selectattr('attached_node', 'equalto', view.unique_id) | map(attribute='unique_id') | list -%}
+            {%- set ledger = run_scope_relation(view) -%}
+            {%- if tests and tests | reject('in', passed) | list | length == 0 and audit_table_exists(ledger)
+                and run_query(
+                    "select count(*) from " ~ ledger ~ " where invocation_id = '" ~ invocation_id
+                    ~ "' and scope_column = 'definition_changed'").rows[0][0] > 0 -%}
+                {%- do statements.append(
+                    "create or replace table " ~ view_tested_relation(view) ~ " as select written_from as definition"
+                    ~ " from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {{ statements | join(';\n') }}
+    {%- endif -%}
 {%- endmacro %}
 
 

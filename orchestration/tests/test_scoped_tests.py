@@ -8,6 +8,7 @@ after one more day has landed, with errors planted in old rows and in what the r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -308,13 +309,23 @@ def test_person_periods_scope_is_the_persons_rebuilt(landed: Path, tmp_path: Pat
 
 def test_a_view_is_tested_on_the_rows_its_model_wrote(landed: Path, tmp_path: Path) -> None:
     # fct_events, a view with one row per resolved event (run_scope {rows_of, key}), is tested on
-    # the events the resolution wrote: a duplicate it wrote is caught, an old one is left to the
-    # full tests; after the view's SQL changed, its tests read it whole.
+    # the events the resolution wrote once its SQL has been tested whole: a duplicate the run
+    # wrote is caught, an old one is left to the full tests. SQL not yet tested whole (a first
+    # build, a change, even built since by a run without its tests) is tested whole.
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
-    # A first build of the view records its definition (before it, its tests read it whole).
-    dbt_or_fail(["run", "-s", "fct_events"], landed / "raw", work)
+    target = work / "target"
+    tested = "select definition from audit.dbt_view_tested__fct_events"
+    # A first build of the view: tested whole, and its SQL recorded as tested (the md5 of what
+    # dbt compiled, not of an empty text).
+    # (dim_persons too: the view's relationships test reads it, and every test of the view must
+    # pass for its SQL to count as tested.)
+    dbt_or_fail(["build", "-s", "fct_events", "dim_persons"], landed / "raw", work)
+    assert SCOPE_MARK not in run_sql(target, "unique_fct_events_event_id")
+    compiled = (target / "compiled/user_asset_warehouse/models/marts/identity/fct_events.sql").read_text()
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        assert con.execute(tested).fetchall() == [(hashlib.md5(compiled.encode()).hexdigest(),)]
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
         # An old duplicate, in partitions the run does not rewrite.
         old = con.execute(
@@ -331,29 +342,33 @@ def test_a_view_is_tested_on_the_rows_its_model_wrote(landed: Path, tmp_path: Pa
             " where event_id = (select min(event_id) from staging.stg_tracking__events"
             " where partition_date = date '2026-03-31')"
         )
-    models = ["int_events_resolved_to_persons", "fct_events"]
+    models = ["int_events_resolved_to_persons", "fct_events", "dim_persons"]
     unique_resolved = "unique_int_events_resolved_to_persons_event_id"
     unique_events = "unique_fct_events_event_id"
     # (The same duplicate fails the model's own test, which would skip the view: left out here.)
     dbt_or_fail(
         ["build", "-s", *models, "--exclude", unique_resolved], landed / "raw", work, frozenset({unique_events})
     )
-    target = work / "target"
     results = node_results(target)
     sql = run_sql(target, unique_events)
     assert SCOPE_MARK in sql and "scoped_rows" in sql
     assert results[unique_events] == ("fail", 1)  # the new duplicate, not the old one
 
-    # The view's SQL changed since its last build (its recorded definition differs): whole.
+    # The view's SQL as if changed (not the one tested), then built by a run without its tests:
+    # the next build still tests it whole.
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
-        con.execute("update audit.dbt_run_scope__fct_events set written_from = 'an older definition'")
+        con.execute("update audit.dbt_view_tested__fct_events set definition = 'an older definition'")
         con.execute(
             "delete from staging.stg_tracking__events where rowid = (select max(rowid)"
             " from staging.stg_tracking__events where event_id = (select min(event_id)"
             " from staging.stg_tracking__events where partition_date = date '2026-03-31'))"
         )
+    dbt_or_fail(["run", "-s", *models], landed / "raw", work)
     dbt_or_fail(["build", "-s", *models], landed / "raw", work, frozenset({unique_events}))
     results = node_results(target)
     assert SCOPE_MARK not in run_sql(target, unique_events)
     assert results[unique_events] == ("fail", 1)  # the old duplicate
     assert results[unique_resolved][0] == "pass"
+    # A failing whole test records nothing: the view stays untested.
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(tested).fetchall() == [("an older definition",)]
