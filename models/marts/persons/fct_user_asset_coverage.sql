@@ -23,11 +23,11 @@ persons as (
 
 person_tags as (
 
-    -- One row per person and tag on the as-of date (the grain of fct_person_tags, tested), so
-    -- rows are counted, not distinct persons or tags: a distinct count over every tag row cost
-    -- most of this model.
+    -- One row per person and tag on its newest as-of date (the grain of fct_person_tags,
+    -- tested), so rows are counted, not distinct persons or tags: a distinct count over every
+    -- tag row cost most of this model.
     select * from {{ ref('fct_person_tags') }}
-    where as_of_date = (select max(persons.as_of_date) from persons)
+    where as_of_date = (select max(newest.as_of_date) from {{ ref('fct_person_tags') }} as newest)
 
 ),
 
