@@ -34,7 +34,9 @@ help: ## List the targets
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@# A venv that has the spark extra keeps it up to date (pyspark's own dependencies with it).
+	extras=dev; test -f $(INSTALLED_SPARK) && extras=dev,spark; \
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$$extras]"
 	@touch $@
 
 install: $(INSTALLED) ## Create .venv and install the locked dependencies

@@ -145,7 +145,8 @@
 {#- The condition naming the rows of a view declaring meta.run_scope {rows_of, key} that the
     current invocation changed: those whose key the model named by rows_of wrote incrementally
     in it (run_scope_condition() of that model), when the view was built in this invocation from
-    the compiled SQL of its last build; none (whole view) otherwise. -#}
+    SQL already tested whole ('rows_of' in its ledger: record_view_run_scope()); none (whole
+    view) otherwise. -#}
 {% macro rows_of_run_scope_condition(node, scope) -%}
     {%- set hooks = node.config.get('pre-hook', []) | map(attribute='sql') | join(' ') -%}
     {%- set parents = [] -%}

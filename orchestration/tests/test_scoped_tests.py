@@ -319,10 +319,16 @@ def test_a_view_is_tested_on_the_rows_its_model_wrote(landed: Path, tmp_path: Pa
     tested = "select definition from audit.dbt_view_tested__fct_events"
     # A first build of the view: tested whole, and its SQL recorded as tested (the md5 of what
     # dbt compiled, not of an empty text).
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        # (The tiny build, with the same SQL, recorded it as tested: as if it had not.)
+        con.execute("drop table if exists audit.dbt_view_tested__fct_events")
     # (dim_persons too: the view's relationships test reads it, and every test of the view must
     # pass for its SQL to count as tested.)
     dbt_or_fail(["build", "-s", "fct_events", "dim_persons"], landed / "raw", work)
     assert SCOPE_MARK not in run_sql(target, "unique_fct_events_event_id")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        ledger = "select scope_column from audit.dbt_run_scope__fct_events"
+        assert con.execute(ledger).fetchall() == [("definition_changed",)]
     compiled = (target / "compiled/user_asset_warehouse/models/marts/identity/fct_events.sql").read_text()
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
         assert con.execute(tested).fetchall() == [(hashlib.md5(compiled.encode()).hexdigest(),)]

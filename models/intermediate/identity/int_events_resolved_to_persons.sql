@@ -24,13 +24,18 @@
 -- Changing the identity_blocklist or identifier_type_priority seeds needs `--full-refresh`.
 {%- set cutoff = incremental_partition_cutoff() %}
 {%- if cutoff %}
-    {#- Partitions staging rewrote since this model's last run are resolved again whole: their
-        events may have changed, left or arrived (all of them when staging was rebuilt). #}
-    {%- set staged_from = partitions_written_since('stg_tracking__events', model_watermark()) %}
-    {%- if staged_from == 'all' %}
+    {#- Partitions staging rewrote since this model's last run (its events or their identifiers)
+        are resolved again whole: their events may have changed, left or arrived. Every
+        partition when staging was rebuilt whole: the table is then rewritten whole, so rebuild
+        this model with --full-refresh together with staging. #}
+    {%- set staged_from = [
+        partitions_written_since('stg_tracking__events', model_watermark()),
+        partitions_written_since('stg_tracking__event_identifiers', model_watermark()),
+    ] | reject('none') | list %}
+    {%- if 'all' in staged_from %}
         {%- set cutoff = none %}
-    {%- elif staged_from and staged_from < cutoff %}
-        {%- set cutoff = staged_from %}
+    {%- elif staged_from and staged_from | min < cutoff %}
+        {%- set cutoff = staged_from | min %}
     {%- endif %}
 {%- endif %}
 {%- if cutoff %}
@@ -273,7 +278,7 @@ select * from final
 
 union all by name
 
--- (An event resolved from staging above, should a moved one be there too, is written once.)
+-- (No event is in both: a moved event is held in an older partition, which staging did not
+-- rewrite since the last run, so its accepted copy is there too, not from the cutoff on.)
 select * from moved_rows
-where moved_rows.event_id not in (select events.event_id from events)
 {%- endif %}
