@@ -126,14 +126,10 @@
             and view.config.meta.get('run_scope') is mapping -%}
             {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
                 | selectattr('attached_node', 'equalto', view.unique_id) | map(attribute='unique_id') | list -%}
-            {%- set ledger = run_scope_relation(view) -%}
-            {%- if tests and tests | reject('in', passed) | list | length == 0 and audit_table_exists(ledger)
-                and run_query(
-                    "select count(*) from " ~ ledger ~ " where invocation_id = '" ~ invocation_id
-                    ~ "' and scope_column = 'definition_changed'").rows[0][0] > 0 -%}
+            {%- set row = run_scope_ledger_row(view) if tests and tests | reject('in', passed) | list | length == 0 -%}
+            {%- if row and row[0] == 'definition_changed' -%}
                 {%- do statements.append(
-                    "create or replace table " ~ view_tested_relation(view) ~ " as select written_from as definition"
-                    ~ " from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
+                    "create or replace table " ~ view_tested_relation(view) ~ " as select '" ~ row[1] ~ "' as definition"
                 ) -%}
             {%- endif -%}
         {%- endfor -%}
@@ -168,14 +164,8 @@
     {%- if parent_condition is none or not run_scoped_tests_supported() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set ledger = run_scope_relation(node) -%}
-    {%- if not audit_table_exists(ledger) -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set rows = run_query(
-        "select scope_column from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
-    ).rows -%}
-    {%- if rows | length == 0 or rows[0][0] != 'rows_of' -%}
+    {%- set row = run_scope_ledger_row(node) -%}
+    {%- if row is none or row[0] != 'rows_of' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set parent_relation = api.Relation.create(
@@ -184,6 +174,20 @@
         scope.key ~ " in (select scoped_rows." ~ scope.key ~ " from " ~ parent_relation
         ~ " as scoped_rows where " ~ parent_condition ~ ")"
     ) }}
+{%- endmacro %}
+
+
+{#- The row (scope_column, written_from) of `node`'s ledger for this invocation, or none when
+    the ledger is missing or was written by another invocation. The one read of the ledgers. -#}
+{% macro run_scope_ledger_row(node) -%}
+    {%- set ledger = run_scope_relation(node) -%}
+    {%- if not audit_table_exists(ledger) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set rows = run_query(
+        "select scope_column, written_from from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
+    ).rows -%}
+    {{ return(rows[0] if rows | length > 0 else none) }}
 {%- endmacro %}
 
 
@@ -259,13 +263,7 @@
     {%- if not run_scoped_tests_supported() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set ledger = run_scope_relation(node) -%}
-    {%- if not audit_table_exists(ledger) -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set rows = run_query(
-        "select scope_column, written_from from " ~ ledger ~ " where invocation_id = '" ~ invocation_id ~ "'"
-    ).rows -%}
+    {%- set rows = [run_scope_ledger_row(node)] | reject('none') | list -%}
     {%- if rows | length == 0 -%}
         {{ return(none) }}
     {%- elif rows[0][0] == 'dbt_invocation_id' -%}

@@ -107,40 +107,34 @@ partition_counts as (
 
     -- Per older partition (staging did not rewrite it since this model's last run): the events
     -- staging accepted, those the table holds, and the accepted events left out as erased (held
-    -- ones counted once).
+    -- ones counted once). Each table is read once.
     select
         staged.partition_date,
         staged.accepted_events,
         coalesce(held.held_events, 0) as held_events,
-        coalesce(erased.erased_events, 0) - coalesce(held_erased.held_erased_events, 0) as left_out_events
+        staged.erased_events - coalesce(held.erased_events, 0) as left_out_events
     from (
-        select partition_date, count(*) as accepted_events
-        from {{ ref('stg_tracking__events') }}
-        where {{ older }}
-        group by partition_date
+        select
+            accepted.partition_date,
+            count(*) as accepted_events,
+            count(erased.event_id) as erased_events
+        from {{ ref('stg_tracking__events') }} as accepted
+        left join events_with_erased_identifiers as erased
+            on accepted.event_id = erased.event_id and accepted.partition_date = erased.partition_date
+        where accepted.{{ older }}
+        group by accepted.partition_date
     ) as staged
     left join (
-        select partition_date, count(*) as held_events
-        from {{ this }}
-        where {{ older }}
-        group by partition_date
+        select
+            held.partition_date,
+            count(*) as held_events,
+            count(erased.event_id) as erased_events
+        from {{ this }} as held
+        left join events_with_erased_identifiers as erased
+            on held.event_id = erased.event_id and held.partition_date = erased.partition_date
+        where held.{{ older }}
+        group by held.partition_date
     ) as held on staged.partition_date = held.partition_date
-    left join (
-        select partition_date, count(*) as erased_events
-        from {{ ref('stg_tracking__events') }}
-        where
-            {{ older }}
-            and event_id in (select events_with_erased_identifiers.event_id from events_with_erased_identifiers)
-        group by partition_date
-    ) as erased on staged.partition_date = erased.partition_date
-    left join (
-        select partition_date, count(*) as held_erased_events
-        from {{ this }}
-        where
-            {{ older }}
-            and event_id in (select events_with_erased_identifiers.event_id from events_with_erased_identifiers)
-        group by partition_date
-    ) as held_erased on staged.partition_date = held_erased.partition_date
 
 ),
 
