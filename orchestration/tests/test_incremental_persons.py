@@ -320,8 +320,10 @@ def test_the_period_models_equal_a_full_rebuild_after_any_change_of_their_input(
     assert rows_of(database, f"(select * from {RFM} where rfm_class = 'prospect')", changed["merged_away"]) == 0
     assert rows_of(database, RFM, changed["never_paid"]) == 0
     assert rows_of(database, RFM, NEW_RFM_PERSON) > 0
-    # The transitions read the logs of the lifecycle and the RFM snapshots.
-    assert "change tracking" in compiled_sql(database.parent / "target", "fct_state_transitions")
+    # The transitions read the logs of the lifecycle and the RFM snapshots, the lifecycle the
+    # activity's.
+    for model in ("fct_state_transitions", "fct_lifecycle_stages"):
+        assert "change tracking" in compiled_sql(database.parent / "target", model), model
 
 
 @pytest.mark.slow  # make test-slow

@@ -255,9 +255,10 @@ def test_partition_scope_of_the_tracking_models(landed: Path, tmp_path: Path) ->
 
 def test_person_periods_scope_is_the_persons_rebuilt(landed: Path, tmp_path: Path) -> None:
     # The person-period marts (run_scope: person_periods) are tested, and PII-scanned, on the
-    # rows of the persons the run rebuilt and of the periods it added: one person's activity is
-    # changed in an old period, so the run rebuilds that person alone (no period completed).
-    # An error planted in another person's old row is left to the full tests.
+    # rows of the persons the run rebuilt and of the periods it added: one person's input to the
+    # activity is changed in an old period, so the activity rebuilds that person alone (no period
+    # completed) and the lifecycle and transitions after it, from the logs. An error planted in
+    # another person's old row is left to the full tests.
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
@@ -269,10 +270,10 @@ def test_person_periods_scope_is_the_persons_rebuilt(landed: Path, tmp_path: Pat
             ).fetchall()
         ]
         con.execute(
-            "update intermediate.int_person_period_activity set period_gmv = period_gmv + 1"
-            " where one_id = ? and period_end = (select min(period_end) from intermediate.int_person_period_activity"
+            "update intermediate.int_person_events_as_of set event_at = event_at - interval 1 second"
+            " where event_id = (select min_by(event_id, event_at) from intermediate.int_person_events_as_of"
             " where one_id = ?)",
-            [changed, changed],
+            [changed],
         )
         con.execute(
             "update marts.fct_lifecycle_stages set lifecycle_stage = 'bogus'"
@@ -281,7 +282,8 @@ def test_person_periods_scope_is_the_persons_rebuilt(landed: Path, tmp_path: Pat
             [other, other],
         )
     models = ["fct_lifecycle_stages", "fct_state_transitions"]
-    dbt_or_fail(["build", "-s", *models, "assert_no_raw_pii_outside_pii_assets"], landed / "raw", work)
+    selected = ["int_person_period_activity", *models, "assert_no_raw_pii_outside_pii_assets"]
+    dbt_or_fail(["build", "-s", *selected], landed / "raw", work)
     target = work / "target"
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         for model in models:

@@ -3,9 +3,12 @@
         materialized=incremental_materialization(),
         incremental_strategy='person_periods',
         on_schema_change='fail',
-        pre_hook="{{ delete_persons_missing_from(
-            ref('int_person_events_as_of'), 'source_rows.event_at < ' ~ held_period_end_at()
-        ) }}",
+        pre_hook=[
+            "{{ record_person_writes() }}",
+            "{{ delete_persons_missing_from(
+                ref('int_person_events_as_of'), 'source_rows.event_at < ' ~ held_period_end_at()
+            ) }}",
+        ],
         post_hook="{{ keep_fingerprints_on_last_period() }}",
     )
 }}
@@ -21,7 +24,8 @@
 -- everyone else, carried on from the held row (first and last event, payments to date). So a
 -- day that completes no period rebuilds only the persons with late data or another identity,
 -- and a day that completes one adds a row per person. Persons with paid orders and no event have
--- no row, so every run looks at them again (and builds nothing).
+-- no row, so every run looks at them again (and builds nothing). It logs the persons it rebuilt
+-- or deleted, for the lifecycle (macros/incremental/person_writes.sql).
 {%- set input_rows -%}
     (
         select

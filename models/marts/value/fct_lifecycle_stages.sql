@@ -23,9 +23,10 @@
 -- wake_up (dormant), recall (churned).
 --
 -- Incremental, per person (macros/incremental/person_periods.sql): a stage depends only on the
--- person's activity rows up to its period. A run rebuilds the persons whose activity up to the
--- held period (the table's last) differs from what the table holds in the columns it copies or
--- derives (changed_persons()), adds the rows of the periods completed since for everyone else
+-- person's activity rows up to its period. A run rebuilds the persons int_person_period_activity
+-- rebuilt or deleted since its last run (its log, changed_persons_since_last_run(); without one,
+-- those whose activity up to the held period, the table's last, differs from what the table holds
+-- in the columns it copies or derives), adds the rows of the periods completed since for everyone else
 -- (from the held row on, for the previous stage), and deletes the persons with no activity left
 -- up to the held period. It logs the persons it rebuilt or deleted, for the transitions
 -- (macros/incremental/person_writes.sql). Changing the lifecycle_*_days vars needs `--full-refresh`.
@@ -40,7 +41,8 @@ with
 {% if is_incremental() %}
 changed_persons as (
 
-    {{ changed_persons(
+    {{ changed_persons_since_last_run(
+        'int_person_period_activity',
         ref('int_person_period_activity'),
         this,
         [
