@@ -1,4 +1,4 @@
-"""looks_like_pii() (macros/pii/pii_patterns.sql) skips a regex when LIKE and length show it cannot
+"""looks_like_pii() (macros/pii/pii_patterns.sql) skips a regex when LIKE, instr and length show it cannot
 match. Those shortcuts must never change the answer: on thousands of random strings built from the
 characters a phone or an e-mail is made of (ASCII and full-width digits, separators, +86, @ and
 its full-width form, %40, hex letters), it says exactly what the two patterns alone say, and on
