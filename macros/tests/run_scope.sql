@@ -263,18 +263,18 @@
     {%- if not run_scoped_tests_supported() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set rows = [run_scope_ledger_row(node)] | reject('none') | list -%}
-    {%- if rows | length == 0 -%}
+    {%- set row = run_scope_ledger_row(node) -%}
+    {%- if row is none -%}
         {{ return(none) }}
-    {%- elif rows[0][0] == 'dbt_invocation_id' -%}
+    {%- elif row[0] == 'dbt_invocation_id' -%}
         {{ return("dbt_invocation_id = '" ~ invocation_id ~ "'") }}
-    {%- elif rows[0][0] == 'person_periods' -%}
+    {%- elif row[0] == 'person_periods' -%}
         {{ return(
-            "(" ~ person_period_column(node) ~ " > cast('" ~ rows[0][1] ~ "' as date) or one_id in (select rebuilt.one_id from "
+            "(" ~ person_period_column(node) ~ " > cast('" ~ row[1] ~ "' as date) or one_id in (select rebuilt.one_id from "
             ~ run_scope_persons_relation(node) ~ " as rebuilt))"
         ) }}
     {%- else -%}
-        {{ return(rows[0][0] ~ " >= cast('" ~ rows[0][1] ~ "' as date)") }}
+        {{ return(row[0] ~ " >= cast('" ~ row[1] ~ "' as date)") }}
     {%- endif -%}
 {%- endmacro %}
 

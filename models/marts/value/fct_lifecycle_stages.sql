@@ -25,11 +25,12 @@
 -- Incremental, per person (macros/incremental/person_periods.sql): a stage depends only on the
 -- person's activity rows up to its period. A run rebuilds the persons int_person_period_activity
 -- rebuilt or deleted since its last run (its log, changed_persons_since_last_run(); without one,
--- those whose activity up to the held period, the table's last, differs from what the table holds
--- in the columns it copies or derives), adds the rows of the periods completed since for everyone else
--- (from the held row on, for the previous stage), and deletes the persons with no activity left
--- up to the held period. It logs the persons it rebuilt or deleted, for the transitions
--- (macros/incremental/person_writes.sql). Changing the lifecycle_*_days vars needs `--full-refresh`.
+-- those whose activity up to the held period, the table's last, differs from what the table
+-- holds in the columns it copies or derives), adds the rows of the periods completed since for
+-- everyone else (from the held row on, for the previous stage), and deletes the persons with no
+-- activity left up to the held period. It logs the persons it rebuilt or deleted, for the
+-- transitions (macros/incremental/person_writes.sql). Changing the lifecycle_*_days vars needs
+-- `--full-refresh`.
 {%- set days_since_first_event = calendar_days_between(
     "cast(first_event_at as date)", "period_end"
 ) %}
