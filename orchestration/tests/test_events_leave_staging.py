@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.tests.dbt_helpers import build_or_fail, run_dbt
+from orchestration.tests.dbt_helpers import build_or_fail, compiled_sql, run_dbt
 from orchestration.tests.tiny_build import TinyBuild, copy_build, land_next_day
 
 # Lands days and builds several times: `make test-slow`, not `make test`.
@@ -137,3 +137,48 @@ def test_events_of_a_withdrawn_erasure_come_back(tiny: TinyBuild, tmp_path: Path
     build_or_fail(raw, daily)
     assert events_of(database, account) == before
     assert resolved(database) == resolved(build_or_fail(raw, tmp_path / "withdrawn"))
+
+
+def erased_fingerprint(database: Path) -> tuple:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(
+            "select count(*), sum(hash(identifier_key)) from intermediate.int_identity_erased_nodes"
+        ).fetchone()
+
+
+def test_a_run_with_the_same_erasures_skips_their_search(tiny: TinyBuild, tmp_path: Path) -> None:
+    """When the erased identifiers are those of the last run (the model's person log keeps their
+    fingerprint), no older event can have become erased or come back: the run neither compares
+    the older partitions' counts nor checks every staged identifier against the erased ones, and
+    still equals a full build. A new erasure request takes the whole search again."""
+    daily = copy_build(tiny, tmp_path / "daily")
+    raw, database = daily / "raw", daily / "warehouse.duckdb"
+    erased = erased_fingerprint(database)
+    assert erased[0] > 0
+
+    land_next_day(raw)
+    build_or_fail(raw, daily)
+    assert erased_fingerprint(database) == erased
+    compiled = compiled_sql(daily / "target", "int_events_resolved_to_persons")
+    assert "partition_counts" not in compiled
+    assert "event_identifiers.partition_date >= cast(" in compiled
+    assert resolved(database) == resolved(build_or_fail(raw, tmp_path / "full"))
+
+    # A new request for an account seen long before the cutoff: the whole search, and its
+    # events leave as in a full build.
+    with duckdb.connect(str(database), read_only=True) as con:
+        (account,) = con.execute(
+            "select identifier_value from staging.stg_tracking__event_identifiers"
+            " where identifier_type = 'account_id' and identifier_status = 'valid'"
+            " and identifier_key not in (select identifier_key from intermediate.int_identity_erased_nodes)"
+            " group by identifier_value having max(partition_date) < (select max(partition_date)"
+            " from staging.stg_tracking__events) - interval 30 day"
+            " order by count(*) desc, identifier_value limit 1"
+        ).fetchone()
+    assert events_of(database, account) > 0
+    with (raw / "erasure_requests" / "requests.csv").open("a", encoding="utf-8") as out:
+        out.write(f"ER999102,account_id,{account},2026-04-01T12:00:00+08:00\n")
+    build_or_fail(raw, daily)
+    assert "partition_counts" in compiled_sql(daily / "target", "int_events_resolved_to_persons")
+    assert events_of(database, account) == 0
+    assert resolved(database) == resolved(build_or_fail(raw, tmp_path / "erased"))

@@ -40,10 +40,16 @@ PARTITIONED_MODELS = [
     ("staging", "stg_tracking__event_identifiers"),
     ("staging", "base_oms__order_lines"),
     ("staging", "base_crm__member_lines"),
+    ("staging", "stg_crm__member_updates"),
+    ("staging", "stg_crm__member_identifiers"),
     ("staging", "base_marketing__campaign_touch_lines"),
+    ("staging", "stg_marketing__campaign_touches"),
 ]
 # Campaign touches land on send days only: the landed day may bring none.
-LANDS_EVERY_DAY = {model for _, model in PARTITIONED_MODELS} - {"base_marketing__campaign_touch_lines"}
+LANDS_EVERY_DAY = {model for _, model in PARTITIONED_MODELS} - {
+    "base_marketing__campaign_touch_lines",
+    "stg_marketing__campaign_touches",
+}
 # The tiny tier covers 120 days up to 2026-03-31; the test lands the next one.
 LANDED_DAY = "2026-04-01"
 PARTITION = "partition_date"

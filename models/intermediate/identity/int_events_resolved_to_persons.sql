@@ -4,7 +4,10 @@
         incremental_strategy='logged_delete_insert',
         unique_key='event_id',
         on_schema_change='fail',
-        pre_hook=["{{ record_partition_writes(none) }}", "{{ record_person_writes() }}"],
+        pre_hook=[
+            "{{ record_partition_writes(none) }}",
+            "{{ record_person_writes(run_state=erased_nodes_fingerprint()) }}",
+        ],
         post_hook="{{ delete_events_no_longer_accepted() if is_incremental() }}",
     )
 }}
@@ -18,26 +21,20 @@
 -- blocked identifier stays blocked), only that identifier's person can, when persons merge or
 -- split: the run writes such an event's held row again with the new person. It resolves the
 -- older events it does not hold (released from an erasure) in the partitions whose counts say
--- one is missing. The post-hook deletes events that were erased or left staging. Every run logs
+-- one is missing, unless the erased identifiers are those of its last run (then none can be).
+-- The post-hook deletes events that were erased or left staging. Every run logs
 -- the persons whose events it wrote, moved or deleted, for the person models
 -- (macros/incremental/person_writes.sql).
 -- Changing the identity_blocklist or identifier_type_priority seeds needs `--full-refresh`.
+{#- From the oldest partition staging rewrote since this model's last run (its events or their
+    identifiers), as their write logs say: those partitions' events may have changed, left or
+    arrived. Every partition when staging was rebuilt whole: the table is then rewritten whole,
+    so rebuild this model with --full-refresh together with staging. #}
 {%- set cutoff = incremental_partition_cutoff() %}
-{%- if cutoff %}
-    {#- Partitions staging rewrote since this model's last run (its events or their identifiers)
-        are resolved again whole: their events may have changed, left or arrived. Every
-        partition when staging was rebuilt whole: the table is then rewritten whole, so rebuild
-        this model with --full-refresh together with staging. #}
-    {%- set staged_from = [
-        partitions_written_since('stg_tracking__events', model_watermark()),
-        partitions_written_since('stg_tracking__event_identifiers', model_watermark()),
-    ] | reject('none') | list %}
-    {%- if 'all' in staged_from %}
-        {%- set cutoff = none %}
-    {%- elif staged_from and staged_from | min < cutoff %}
-        {%- set cutoff = staged_from | min %}
-    {%- endif %}
-{%- endif %}
+{%- set erasures_unchanged = cutoff and erasures_unchanged_since_last_run() %}
+{#- Where erased identifiers are looked for: every partition, or from the cutoff on when they are
+    those of the last run (erasures_unchanged_since_last_run()). #}
+{%- set erased_from = cutoff if erasures_unchanged else none %}
 {%- if cutoff %}
     {%- set older -%} partition_date < cast('{{ cutoff }}' as date) {%- endset %}
     {%- set unheld_partition -%}
@@ -63,12 +60,16 @@ events_with_erased_identifiers as (
 
     -- Every record of the event stream carrying an erased identifier: left out. (Binds and
     -- profile updates have identifiers too but are no events: counted below only as events.)
+    -- Only from the cutoff on when the erased identifiers are those of the last run: the older
+    -- events the table holds carry none.
     select distinct
         event_identifiers.event_id,
         event_identifiers.partition_date
     from {{ ref('stg_tracking__event_identifiers') }} as event_identifiers
     inner join erased_nodes on event_identifiers.identifier_key = erased_nodes.identifier_key
-    where event_identifiers.identifier_status = 'valid'
+    where
+        event_identifiers.identifier_status = 'valid'
+        and {{ from_partition_cutoff(erased_from, 'event_identifiers.partition_date') }}
 
 ),
 
@@ -103,6 +104,7 @@ moved_rows as (
 
 ),
 
+{% if not erasures_unchanged %}
 partition_counts as (
 
     -- Per older partition (staging did not rewrite it since this model's last run): the events
@@ -164,11 +166,12 @@ unheld_events as (
 ),
 
 {% endif %}
+{% endif %}
 events as (
 
     select * from {{ ref('stg_tracking__events') }}
     where {{ from_partition_cutoff(cutoff) }}
-    {%- if cutoff %}
+    {%- if cutoff and not erasures_unchanged %}
 
     union all
 
@@ -185,7 +188,7 @@ event_identifiers as (
 
     select * from {{ ref('stg_tracking__event_identifiers') }}
     where identifier_status = 'valid' and {{ from_partition_cutoff(cutoff) }}
-    {%- if cutoff %}
+    {%- if cutoff and not erasures_unchanged %}
 
     union all
 

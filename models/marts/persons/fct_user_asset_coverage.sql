@@ -1,4 +1,9 @@
-{{ config(on_schema_change='append_new_columns', **partition_incremental_config('as_of_date')) }}
+{{
+    config(
+        on_schema_change='append_new_columns',
+        **partition_incremental_config('as_of_date', rewrites_from_cutoff=false)
+    )
+}}
 
 -- One row per as-of date, coverage area and item: how much of the user base the warehouse knows
 -- and can reach. Areas: identifier_type (persons holding at least one identifier of the type),

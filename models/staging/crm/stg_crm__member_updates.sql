@@ -1,9 +1,14 @@
+{{ config(on_schema_change='fail', **partition_incremental_config('partition_date')) }}
+{#- Incremental like base_crm__member_lines: only the partitions from the cutoff are rebuilt (each
+    row follows from one accepted line; the member's current state is chosen downstream). -#}
+{%- set cutoff = incremental_partition_cutoff() %}
+
 with
 
 member_lines as (
 
     select * from {{ ref('base_crm__member_lines') }}
-    where line_status = 'accepted'
+    where line_status = 'accepted' and {{ from_partition_cutoff(cutoff) }}
 
 ),
 

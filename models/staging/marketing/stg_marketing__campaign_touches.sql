@@ -1,9 +1,14 @@
+{{ config(on_schema_change='fail', **partition_incremental_config('partition_date')) }}
+{#- Incremental like base_marketing__campaign_touch_lines: only the partitions from the cutoff are
+    rebuilt (each row follows from one accepted line). -#}
+{%- set cutoff = incremental_partition_cutoff() %}
+
 with
 
 touch_lines as (
 
     select * from {{ ref('base_marketing__campaign_touch_lines') }}
-    where line_status = 'accepted'
+    where line_status = 'accepted' and {{ from_partition_cutoff(cutoff) }}
 
 ),
 
