@@ -50,21 +50,26 @@
         {{ return(result_sql) }}
     {%- endif -%}
 
-    {%- set proper_edges = '(select node_a, node_b from (' ~ edges_sql ~ ') as e where node_a != node_b)' -%}
+    {%- set pairs = connected_components_scratch(relation, 'pairs') -%}
+    {#- Every proper edge once, its smaller end first: read once from the caller's edges. -#}
+    {%- do replace_scratch_table_as(pairs,
+        'select least(node_a, node_b) as node_low, greatest(node_a, node_b) as node_high '
+        ~ 'from (' ~ edges_sql ~ ') as e where node_a != node_b') -%}
     {#- A node's representative: its smallest neighbour when that is smaller than the node; nodes
         without a row here represent themselves. -#}
     {%- do replace_scratch_table_as(representatives,
-        'select greatest(node_a, node_b) as node_id, min(least(node_a, node_b)) as representative '
-        ~ 'from ' ~ proper_edges ~ ' as e group by greatest(node_a, node_b)') -%}
+        'select node_high as node_id, min(node_low) as representative from ' ~ pairs ~ ' group by node_high') -%}
     {#- The contracted graph: edges between different representatives, once each (node_a <
-        node_b); the loop reads them in both directions. -#}
+        node_b); the loop reads them in both directions. The larger end of an edge always has a
+        representative (at most its other end). -#}
     {%- do replace_scratch_table_as(edges,
         'select distinct least(a, b) as node_a, greatest(a, b) as node_b from ('
-        ~ '  select coalesce(ra.representative, e.node_a) as a, coalesce(rb.representative, e.node_b) as b'
-        ~ '  from ' ~ proper_edges ~ ' as e'
-        ~ '  left join ' ~ representatives ~ ' as ra on e.node_a = ra.node_id'
-        ~ '  left join ' ~ representatives ~ ' as rb on e.node_b = rb.node_id'
-        ~ ') as pairs where a != b') -%}
+        ~ '  select coalesce(rl.representative, p.node_low) as a, rh.representative as b'
+        ~ '  from ' ~ pairs ~ ' as p'
+        ~ '  left join ' ~ representatives ~ ' as rl on p.node_low = rl.node_id'
+        ~ '  inner join ' ~ representatives ~ ' as rh on p.node_high = rh.node_id'
+        ~ ') as contracted where a != b') -%}
+    {%- do run_query('drop table if exists ' ~ pairs) -%}
     {%- set directed_edges = '(select node_a as src, node_b as dst from ' ~ edges
         ~ ' union all select node_b as src, node_a as dst from ' ~ edges ~ ')' -%}
     {#- Only representatives with an edge iterate; each starts from the smallest of itself and
