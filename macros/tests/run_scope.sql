@@ -10,6 +10,10 @@
                          (a ref) wrote in this run: for a view with one row per row of that
                          model (a projection or a filter), keyed by the same column; tested whole
                          until its compiled SQL has been tested whole and passed,
+      {union_of: {<value>: <model>, ...}, by: <column>}  (a view only) for a union of models
+                         told apart by the column `by`: per branch, the partitions its model
+                         wrote in this run (a model scoped by a partition column the view keeps),
+                         or the whole branch; tested whole until tested whole as above,
     and, but for person_periods, runs record_run_scope() as a pre-hook; the person_periods
     strategy records its own scope (record_person_periods_run_scope()), since only it knows which
     persons it rebuilt. Either writes the model's ledger, audit.dbt_run_scope__<model>, only when
@@ -75,16 +79,17 @@
 {%- endmacro %}
 
 
-{#- The md5 of the compiled SQL of a view declaring meta.run_scope {rows_of, key} whose tests
-    last read it whole and all passed, audit.dbt_view_tested__<view> (one row): until its current
-    SQL is recorded there, its tests read it whole. -#}
+{#- The md5 of the compiled SQL of a view declaring meta.run_scope {rows_of, key} or {union_of,
+    by} whose tests last read it whole and all passed, audit.dbt_view_tested__<view> (one row):
+    until its current SQL is recorded there, its tests read it whole. -#}
 {% macro view_tested_relation(node) -%}
     {{ return(audit_relation('dbt_view_tested__' ~ node.name)) }}
 {%- endmacro %}
 
 
-{#- Pre-hook of a view declaring meta.run_scope {rows_of, key} (record_run_scope() calls it):
-    records in its ledger that this invocation built it, with the md5 of its compiled SQL, and
+{#- Pre-hook of a view declaring meta.run_scope {rows_of, key} or {union_of, by}
+    (record_run_scope() calls it): records in its ledger that this invocation built it, with the
+    md5 of its compiled SQL, and
     whether its tests may be scoped: 'rows_of' when that SQL is the one its tests last read
     whole and passed (view_tested_relation()), else 'definition_changed' (its rows may differ
     anywhere: its tests read it whole, and record_view_definitions_tested() records the SQL
@@ -93,7 +98,8 @@
     {%- if model.config.materialized != 'view' -%}
         {{ exceptions.raise_compiler_error(
             "Model " ~ model.name ~ " (" ~ model.original_file_path ~ ") declares meta.run_scope"
-            ~ " {rows_of: ..., key: ...}, which only a view can (docs/incremental.md).") }}
+            ~ " {rows_of: ..., key: ...} or {union_of: ..., by: ...}, which only a view can"
+            ~ " (docs/incremental.md).") }}
     {%- endif -%}
     {%- set ledger = run_scope_relation(model) -%}
     {%- set tested = view_tested_relation(model) -%}
@@ -111,10 +117,11 @@
 {%- endmacro %}
 
 
-{#- on-run-end hook: for each view declaring meta.run_scope {rows_of, key} that this invocation
-    built from SQL not yet tested ('definition_changed' in its ledger), records that SQL as tested
-    (view_tested_relation()) when every test of the view ran in this invocation, whole, and
-    passed. Returns the statements (DuckDB rolls back statements run while rendering a hook). -#}
+{#- on-run-end hook: for each view declaring meta.run_scope {rows_of, key} or {union_of, by}
+    that this invocation built from SQL not yet tested ('definition_changed' in its ledger),
+    records that SQL as tested (view_tested_relation()) when every test of the view ran in this
+    invocation, whole, and passed. Returns the statements (DuckDB rolls back statements run while
+    rendering a hook). -#}
 {% macro record_view_definitions_tested(results) -%}
     {%- if execute and run_scoped_tests_supported() -%}
         {%- set passed = [] -%}
@@ -174,6 +181,83 @@
         scope.key ~ " in (select scoped_rows." ~ scope.key ~ " from " ~ parent_relation
         ~ " as scoped_rows where " ~ parent_condition ~ ")"
     ) }}
+{%- endmacro %}
+
+
+{#- The condition naming the rows of a view declaring meta.run_scope {union_of, by} that the
+    current invocation changed. Such a view is a union of models and reads nothing else: each
+    branch passes the rows of one model through (a projection or a filter, partition column
+    kept), and `union_of` maps each value of the column `by` to the model of that branch. Per
+    branch: the rows its model wrote
+    incrementally in this invocation when that model's run_scope is a partition column the view
+    keeps (documented among its columns), as `by = '<value>' and <that model's condition>`;
+    otherwise (a model built whole, not built in this invocation, or scoped by a column the view
+    does not keep) every row of the branch. Rows of a branch union_of does not name are always
+    included. Only when the view was built in this invocation from SQL already tested whole (as
+    for rows_of: record_view_run_scope()); none (whole view) otherwise, or when no branch is
+    scoped. -#}
+{% macro union_of_run_scope_condition(node, scope) -%}
+    {%- set hooks = node.config.get('pre-hook', []) | map(attribute='sql') | join(' ') -%}
+    {%- set branches = scope.get('union_of') -%}
+    {#- Everything the view reads, by name: only the models union_of names (another input, joined
+        in, could change a branch's old rows). -#}
+    {%- set parents = {} -%}
+    {%- for parent_id in node.depends_on.nodes -%}
+        {%- set parent = graph.nodes.get(parent_id) -%}
+        {%- do parents.update({parent.name if parent else parent_id: parent}) -%}
+    {%- endfor -%}
+    {%- set check = namespace(names=[], plain_values=true) -%}
+    {%- if branches is mapping -%}
+        {%- for value, name in branches.items() -%}
+            {%- do check.names.append(name) -%}
+            {%- set check.plain_values = check.plain_values and value is string and value != ''
+                and "'" not in value -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if node.config.materialized != 'view' or not scope.get('by') or 'rows_of' in scope
+        or not check.names or check.names | sort != parents.keys() | sort
+        or not check.plain_values or 'record_run_scope' not in hooks -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ node.name ~ " (" ~ node.original_file_path ~ ") declares meta.run_scope"
+            ~ " {union_of: ..., by: ...}, which only a view can: one that reads the models"
+            ~ " union_of names with ref() and nothing else, one per branch, passing their rows"
+            ~ " through; whose branches the column `by` tells apart, each value a plain text;"
+            ~ " and that runs the pre-hook record_run_scope() (docs/incremental.md).") }}
+    {%- endif -%}
+    {%- if not run_scoped_tests_supported() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set row = run_scope_ledger_row(node) -%}
+    {%- if row is none or row[0] != 'rows_of' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set conditions = [] -%}
+    {%- set values = [] -%}
+    {%- set state = namespace(scoped=false) -%}
+    {%- for value, name in branches | dictsort -%}
+        {%- set parent = parents[name] -%}
+        {%- set column = parent.config.meta.get('run_scope') -%}
+        {%- set branch = scope.by ~ " = '" ~ value ~ "'" -%}
+        {%- set parent_condition = run_scope_condition(parent)
+            if column is string and column not in ['dbt_invocation_id', 'person_periods']
+                and column in node.columns
+            else none -%}
+        {%- if parent_condition is none -%}
+            {%- do conditions.append(branch) -%}
+        {%- else -%}
+            {%- set state.scoped = true -%}
+            {%- do conditions.append('(' ~ branch ~ ' and ' ~ parent_condition ~ ')') -%}
+        {%- endif -%}
+        {%- do values.append("'" ~ value ~ "'") -%}
+    {%- endfor -%}
+    {%- if not state.scoped -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- A branch union_of does not name: whole. -#}
+    {%- do conditions.append(
+        scope.by ~ ' is null or ' ~ scope.by ~ ' not in (' ~ values | join(', ') ~ ')'
+    ) -%}
+    {{ return('(' ~ conditions | join(' or ') ~ ')') }}
 {%- endmacro %}
 
 
@@ -242,7 +326,9 @@
     model of the graph), or none when it did not build the model incrementally (whole table). -#}
 {% macro run_scope_condition(node) -%}
     {%- set scope = node.config.meta.get('run_scope') -%}
-    {%- if scope is mapping -%}
+    {%- if scope is mapping and 'union_of' in scope -%}
+        {{ return(union_of_run_scope_condition(node, scope)) }}
+    {%- elif scope is mapping -%}
         {{ return(rows_of_run_scope_condition(node, scope)) }}
     {%- endif -%}
     {%- if not scope or node.config.materialized != 'incremental' -%}

@@ -380,3 +380,73 @@ def test_a_view_is_tested_on_the_rows_its_model_wrote(landed: Path, tmp_path: Pa
     # A failing whole test records nothing: the view stays untested.
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute(tested).fetchall() == [("an older definition",)]
+
+
+def test_a_union_view_is_tested_per_branch_on_what_its_models_wrote(landed: Path, tmp_path: Path) -> None:
+    # int_identity_record_identifiers, a view over the staged event, order and CRM identifiers
+    # (run_scope {union_of, by}), is tested per branch on what that branch's model wrote in the
+    # run: the event and CRM partitions from their cutoffs, every order (rebuilt whole). A
+    # duplicate the run writes is caught; one in an old event partition is left to the full tests.
+    view = "int_identity_record_identifiers"
+    models = ["stg_tracking__event_identifiers", "stg_oms__order_identifiers", "stg_crm__member_identifiers", view]
+    grain = f"unique_combination_of_columns_{view}_record_source__record_id__identifier_key"
+    staged_grain = "unique_combination_of_columns_stg_tracking__event_identifiers_event_id__identifier_type"
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(landed / "warehouse.duckdb", work / "warehouse.duckdb")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        # (The tiny build tested the view's SQL whole and recorded it, so a daily run is scoped.)
+        assert con.execute(f"select count(*) from audit.dbt_view_tested__{view}").fetchone() == (1,)
+        # An old duplicate, in a partition the run does not rewrite.
+        con.execute(
+            "insert into staging.stg_tracking__event_identifiers select * from staging.stg_tracking__event_identifiers"
+            " where identifier_status = 'valid' and partition_date < date '2026-03-01'"
+            " order by event_id, identifier_type limit 1"
+        )
+        # A duplicate the run writes: an accepted event line of the newest partition read twice,
+        # which repeats each valid identifier of its event.
+        (event_id,) = con.execute(
+            "select event_id from staging.stg_tracking__event_identifiers"
+            " where identifier_status = 'valid' and partition_date = date '2026-03-31'"
+            " order by event_id limit 1"
+        ).fetchone()
+        (repeated,) = con.execute(
+            "select count(*) from staging.stg_tracking__event_identifiers"
+            " where identifier_status = 'valid' and event_id = ?",
+            [event_id],
+        ).fetchone()
+        con.execute(
+            "insert into staging.base_tracking__event_lines select * replace (line_number + 1000000 as line_number)"
+            " from staging.base_tracking__event_lines where line_status = 'accepted' and event_id = ?",
+            [event_id],
+        )
+    assert repeated > 0
+    # (The staged model's own grain test fails on the same duplicate and would skip the view.)
+    dbt_or_fail(["build", "-s", *models, "--exclude", staged_grain], landed / "raw", work, frozenset({grain}))
+    target = work / "target"
+    sql = run_sql(target, grain)
+    assert SCOPE_MARK in sql
+    assert "(record_source = 'event' and partition_date >= cast(" in sql
+    assert "(record_source = 'crm' and partition_date >= cast(" in sql
+    assert "or record_source = 'order' or" in sql
+    assert "record_source not in ('crm', 'event', 'order')" in sql
+    assert node_results(target)[grain] == ("fail", repeated)  # the new duplicates, not the old one
+
+    # The weekly full tests read it whole: the old duplicate too.
+    dbt_or_fail(["test", "-s", view, "--vars", "{full_tests: true}"], landed / "raw", work, frozenset({grain}))
+    assert SCOPE_MARK not in run_sql(target, grain)
+    assert node_results(target)[grain] == ("fail", repeated + 1)
+
+    # A branch whose model this run did not build is read whole: an old CRM duplicate is caught.
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        con.execute(
+            "insert into staging.stg_crm__member_identifiers select * from staging.stg_crm__member_identifiers"
+            " where identifier_status = 'valid' and partition_date < date '2026-03-01'"
+            " order by member_id, updated_at, identifier_type limit 1"
+        )
+    events_only = ["stg_tracking__event_identifiers", view, "--exclude", staged_grain]
+    dbt_or_fail(["build", "-s", *events_only], landed / "raw", work, frozenset({grain}))
+    sql = run_sql(target, grain)
+    assert "(record_source = 'event' and partition_date >= cast(" in sql
+    assert "(record_source = 'crm' and" not in sql and "(record_source = 'crm' or " in sql
+    assert node_results(target)[grain] == ("fail", repeated + 1)
