@@ -168,11 +168,7 @@
             ~ " (docs/incremental.md).") }}
     {%- endif -%}
     {%- set parent_condition = run_scope_condition(parents[0]) -%}
-    {%- if parent_condition is none or not run_scoped_tests_supported() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set row = run_scope_ledger_row(node) -%}
-    {%- if row is none or row[0] != 'rows_of' -%}
+    {%- if parent_condition is none or not view_scope_tested(node) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set parent_relation = api.Relation.create(
@@ -224,11 +220,7 @@
             ~ " through; whose branches the column `by` tells apart, each value a plain text;"
             ~ " and that runs the pre-hook record_run_scope() (docs/incremental.md).") }}
     {%- endif -%}
-    {%- if not run_scoped_tests_supported() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set row = run_scope_ledger_row(node) -%}
-    {%- if row is none or row[0] != 'rows_of' -%}
+    {%- if not view_scope_tested(node) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set conditions = [] -%}
@@ -258,6 +250,18 @@
         scope.by ~ ' is null or ' ~ scope.by ~ ' not in (' ~ values | join(', ') ~ ')'
     ) -%}
     {{ return('(' ~ conditions | join(' or ') ~ ')') }}
+{%- endmacro %}
+
+
+{#- Whether the tests of a view declaring a meta.run_scope mapping may be scoped in this
+    invocation: the engine supports scoped tests, and the view was built in this invocation from
+    SQL already tested whole ('rows_of' in its ledger: record_view_run_scope()). -#}
+{% macro view_scope_tested(node) -%}
+    {%- if not run_scoped_tests_supported() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set row = run_scope_ledger_row(node) -%}
+    {{ return(row is not none and row[0] == 'rows_of') }}
 {%- endmacro %}
 
 
